@@ -1,0 +1,598 @@
+"""Context of a mention: qualifier, metric, subject, year and source.
+
+Pure functions over a parsed Doc; every word list lives in a rule file
+(qualifiers, metrics, years, sources). Where Dutch needs more than a table
+(which clause a year belongs to, which earlier sentence's source still
+holds), the logic is here, in small named steps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import dateparser
+from spacy.lang.nl.stop_words import STOP_WORDS
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from pipeline.nlp import get_nlp
+from pipeline.rules import load_rules
+
+QUAL = load_rules("qualifiers").tables
+METRICS = load_rules("metrics").tables
+YEARS = load_rules("years").tables
+SOURCES = load_rules("sources").tables
+
+_CLAUSE_BREAKS = {",", ";", ":", "–", "—", "-", "?", "!"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def clause_bounds(sent: Span, i: int) -> tuple[int, int]:
+    """Token range [start, end) of the clause around token i (split at , ; : and dashes)."""
+    start = i
+    while start > sent.start and doc_text(sent, start - 1) not in _CLAUSE_BREAKS:
+        start -= 1
+    end = i + 1
+    while end < sent.end and doc_text(sent, end) not in _CLAUSE_BREAKS:
+        end += 1
+    return start, end
+
+
+def doc_text(sent: Span, i: int) -> str:
+    return sent.doc[i].text
+
+
+# --------------------------------------------------------------------------- qualifier
+
+
+def _phrase_table(table: dict[str, str]) -> list[tuple[list[str], str]]:
+    return sorted(((k.split(), v) for k, v in table.items()), key=lambda kv: -len(kv[0]))
+
+
+_QUAL_BEFORE = _phrase_table(QUAL["before"])
+_QUAL_AFTER = _phrase_table(QUAL["after"])
+_QUAL_SKIP = set(QUAL["skip"])
+
+
+def qualifier_for(doc: Doc, start: int, end: int) -> str | None:
+    """The bound the text puts on the value: 'bijna 9,8 keer' -> almost."""
+    i = start
+    # 'de helft' carries its article inside the mention; emphasis words may stand between
+    while i > 0 and doc[i - 1].lower_ in _QUAL_SKIP and doc[i - 1].lower_ not in ("meer", "minder"):
+        i -= 1
+    for words, qual in _QUAL_BEFORE:
+        n = len(words)
+        if i - n < 0:
+            continue
+        if [t.lower_ for t in doc[i - n : i]] == words:
+            return qual
+    for words, qual in _QUAL_AFTER:
+        n = len(words)
+        if end + n <= len(doc) and [t.lower_ for t in doc[end : end + n]] == words:
+            return qual
+    return None
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@lru_cache(maxsize=1)
+def _metric_matcher() -> PhraseMatcher:
+    nlp = get_nlp()
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    for metric, phrases in METRICS["terms"].items():
+        matcher.add(metric, [nlp.make_doc(p) for p in phrases])
+    return matcher
+
+
+@dataclass(frozen=True)
+class Term:
+    start: int
+    end: int
+    metric: str
+
+
+def metric_terms(doc: Doc) -> list[Term]:
+    """Every KPI term in the doc, longest match first where they overlap."""
+    matcher = _metric_matcher()
+    found = sorted(
+        (Term(s, e, doc.vocab.strings[mid]) for mid, s, e in matcher(doc)), key=lambda t: (t.start, -(t.end - t.start))
+    )
+    out: list[Term] = []
+    for t in found:
+        if out and t.start < out[-1].end:
+            continue
+        out.append(t)
+    return out
+
+
+_SCORE_RANGES = METRICS["score_ranges"]
+_LINK_WORDS = set(METRICS["link_words"])
+_CLAUSE_RULES = [(r["metric"], [re.compile(p) for p in r["all"]]) for r in METRICS["clause_rules"]]
+
+
+def _terms_in(terms: list[Term], start: int, end: int) -> list[Term]:
+    return [t for t in terms if start <= t.start and t.end <= end]
+
+
+def governing_score_metric(doc: Doc, i: int, terms: list[Term]) -> str | None:
+    """The score KPI a bare number belongs to: the nearest score term before it in
+    its sentence (after it when none stands before)."""
+    sent = doc[i].sent
+    before = [t for t in _terms_in(terms, sent.start, i) if t.metric in _SCORE_RANGES]
+    if before:
+        return before[-1].metric
+    after = [t for t in _terms_in(terms, i + 1, sent.end) if t.metric in _SCORE_RANGES and t.start - i <= 6]
+    return after[0].metric if after else None
+
+
+def _in_range(metric: str, value: float) -> bool:
+    lo, hi = _SCORE_RANGES[metric]
+    return lo <= value <= hi
+
+
+def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, str] | None:
+    """(kind, metric, rule id) for a numeral no kind rule claimed, or None to drop it.
+
+    A bare number is a score when a score KPI governs it and the value fits the
+    KPI's scale ('De Net Promotor Score steeg van +9 naar +13'); it is a count
+    when it is the value of an 'aantal' (the number of things) in a from-to change.
+    """
+    tok = doc[i]
+    value = tok._.num
+    if tok._.numform not in ("digits", "signed"):
+        return None
+    metric = governing_score_metric(doc, i, terms)
+    if metric and _in_range(metric, value):
+        return "score", metric, "score.bare_with_metric"
+    sent = tok.sent
+    prev = doc[i - 1].lower_ if i > 0 else ""
+    if prev in ("van", "naar") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
+        return "count", None, "count.bare_aantal_change"
+    return None
+
+
+def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> str | None:
+    """The KPI a percentage, duration or score is the value of, else None."""
+    sent = doc[start].sent
+    c0, c1 = clause_bounds(sent, start)
+    clause = doc[c0:c1].text.lower()
+    if kind in ("percentage", "score", "duration"):
+        for metric, regexes in _CLAUSE_RULES:
+            if all(r.search(clause) for r in regexes):
+                if kind == "duration" and metric not in ("aht", "wait_time", "response_time", "resolution_time"):
+                    continue
+                return metric
+    if kind == "duration":
+        cands = [t for t in _terms_in(terms, sent.start, sent.end) if t.metric in ("aht", "wait_time", "response_time", "resolution_time")]
+        if cands:
+            return min(cands, key=lambda t: abs(t.start - start)).metric
+        return None
+    if kind in ("percentage", "score"):
+        # a term right before the value, with only linking words between: 'een churn van 5%'
+        j = start - 1
+        while j >= c0 and j >= start - 6:
+            for t in terms:
+                if t.end - 1 == j:
+                    if kind == "percentage" and t.metric in ("customer_satisfaction",) and doc[t.start].lower_ in (
+                        "tevredenheid",
+                        "cijfer",
+                        "beoordeling",
+                        "waardering",
+                    ):
+                        return None
+                    return t.metric
+            if doc[j].lower_ not in _LINK_WORDS:
+                break
+            j -= 1
+    return None
+
+
+# --------------------------------------------------------------------------- subject
+
+_SUBJECT_STOP = STOP_WORDS | {"procent", "%", "keer", "meer", "minder", "kans", "zo", "vaak"}
+
+
+def subject_for(doc: Doc, kind: str, start: int, end: int, metric: str | None, terms: list[Term]) -> str | None:
+    """Best effort: the noun phrase of what is measured ('64 procent van de bedrijven' -> bedrijven)."""
+    sent = doc[start].sent
+    if metric:
+        named = [t for t in terms if t.metric == metric and sent.start <= t.start < start]
+        return doc[named[-1].start : named[-1].end].text if named else metric
+    j = end
+    if kind in ("percentage", "percentage_change") and j < sent.end and doc[j].lower_ == "van":
+        j += 1
+        while j < sent.end and doc[j].lower_ in ("de", "het", "alle", "hun", "deze", "die"):
+            j += 1
+        words: list[str] = []
+        while j < sent.end and len(words) < 4 and (doc[j].is_alpha or "-" in doc[j].text):
+            words.append(doc[j].text)
+            if doc[j].lower_ not in _SUBJECT_STOP and not doc[j].lower_.endswith("e"):
+                break  # the noun after its adjectives: 'ondervraagde organisaties'
+            j += 1
+        return " ".join(words) or None
+    if kind == "count" and j < sent.end and (doc[j].is_alpha or "-" in doc[j].text) and doc[j].lower_ not in STOP_WORDS:
+        return doc[j].text
+    return None
+
+
+# --------------------------------------------------------------------------- years
+
+
+@dataclass
+class YearExpr:
+    token: int  # first token of the expression
+    year: int
+    role: str  # point | base
+
+
+@dataclass
+class Frame:
+    point: int | None = None
+    base: int | None = None
+    explicit: bool = False
+
+
+def _phrase_positions(doc: Doc, sent: Span, phrase: str) -> list[int]:
+    words = phrase.split()
+    n = len(words)
+    lows = [t.lower_ for t in sent]
+    return [sent.start + k for k in range(len(lows) - n + 1) if lows[k : k + n] == words]
+
+
+@lru_cache(maxsize=256)
+def _resolve_relative(phrase: str, ref_year: int) -> int | None:
+    """'vorig jaar' against the reference year, with dateparser; the table's offset where it has no reading."""
+    parsed = dateparser.parse(phrase, languages=["nl"], settings={"RELATIVE_BASE": datetime(ref_year, 7, 1)})
+    if parsed is not None:
+        return parsed.year
+    offset = YEARS["relative"].get(phrase)
+    return None if offset is None else ref_year + offset
+
+
+def _is_base(doc: Doc, i: int, sent: Span) -> bool:
+    for marker in YEARS["base_markers"]:
+        words = marker.split()
+        n = len(words)
+        for back in (0, 1):  # 'sinds 2020', 'vergeleken met het jaar 2020'
+            s = i - n - back
+            if s >= sent.start and [t.lower_ for t in doc[s : s + n]] == words:
+                return True
+    return False
+
+
+def year_expressions(doc: Doc, sent: Span, ref_year: int | None, masked: tuple[int, int] | None) -> list[YearExpr]:
+    out: list[YearExpr] = []
+    for tok in sent:
+        if tok._.numform == "year":
+            if masked and masked[0] <= tok.idx < masked[1]:
+                continue
+            out.append(YearExpr(tok.i, int(tok.text), "base" if _is_base(doc, tok.i, sent) else "point"))
+    if ref_year is not None:
+        for phrase in YEARS["relative"]:
+            for pos in _phrase_positions(doc, sent, phrase):
+                # 'het vorige jaar' after an explicit year is handled below
+                y = _resolve_relative(phrase, ref_year)
+                if y is not None:
+                    out.append(YearExpr(pos, y, "base" if _is_base(doc, pos, sent) else "point"))
+    for phrase in YEARS["previous_of_explicit"]:
+        for pos in _phrase_positions(doc, sent, phrase):
+            earlier = [e for e in out if e.token < pos and doc[e.token]._.numform == "year"]
+            if earlier:
+                out = [e for e in out if not (pos <= e.token < pos + len(phrase.split()))]
+                out.append(YearExpr(pos, earlier[-1].year - 1, "base" if _is_base(doc, pos, sent) else "point"))
+    return sorted(out, key=lambda e: e.token)
+
+
+def _has_year_on_year(doc: Doc, sent: Span) -> bool:
+    return any(_phrase_positions(doc, sent, p) for p in YEARS["year_on_year"])
+
+
+def sentence_frame(exprs: list[YearExpr], yoy: bool, ref_year: int | None) -> Frame:
+    points = [e.year for e in exprs if e.role == "point"]
+    bases = [e.year for e in exprs if e.role == "base"]
+    frame = Frame(point=points[-1] if points else None, base=bases[-1] if bases else None, explicit=bool(exprs) or yoy)
+    if yoy and ref_year is not None:
+        frame.point = frame.point or ref_year
+        frame.base = frame.base or frame.point - 1
+    if frame.base is not None and frame.point is None and ref_year is not None and ref_year > frame.base:
+        frame.point = ref_year
+    return frame
+
+
+def _skip_back(doc: Doc, i: int, floor: int) -> int:
+    while i > floor and doc[i - 1].lower_ in _QUAL_SKIP | {"gemiddeld", "een", "bijna", "ruim", "circa", "ongeveer"}:
+        i -= 1
+    return i
+
+
+def change_roles(doc: Doc, sent: Span, figures: list[tuple[int, int]]) -> dict[int, str]:
+    """Which figures are the 'van' (from) and 'naar' (to) sides of a change."""
+    roles: dict[int, str] = {}
+    for k, (s, _e) in enumerate(figures):
+        j = _skip_back(doc, s, sent.start)
+        if j > sent.start and doc[j - 1].lower_ == "van":
+            for s2, _e2 in figures[k + 1 :]:
+                j2 = _skip_back(doc, s2, sent.start)
+                if j2 > sent.start and doc[j2 - 1].lower_ == "naar" and s2 - s <= 12:
+                    roles[s] = "from"
+                    roles[s2] = "to"
+                    break
+    return roles
+
+
+def assign_years(
+    doc: Doc,
+    figures: list[tuple[int, int]],
+    ref_year: int | None,
+    default_year: int | None,
+    masked: tuple[int, int] | None,
+) -> dict[int, int | None]:
+    """Year of each figure (keyed by its first token)."""
+    by_sent: dict[int, list[tuple[int, int]]] = {}
+    for f in figures:
+        by_sent.setdefault(doc[f[0]].sent.start, []).append(f)
+    years: dict[int, int | None] = {}
+    prev_frame: Frame | None = None
+    prev_end_char = -1
+    for sent in doc.sents:
+        exprs = year_expressions(doc, sent, ref_year, masked)
+        yoy = _has_year_on_year(doc, sent)
+        frame = sentence_frame(exprs, yoy, ref_year)
+        same_paragraph = prev_end_char >= 0 and "\n" not in doc.text[prev_end_char : sent.start_char]
+        carry = prev_frame if (same_paragraph and prev_frame and prev_frame.explicit) else None
+        sent_figs = by_sent.get(sent.start, [])
+        roles = change_roles(doc, sent, sent_figs)
+        starts = [f[0] for f in sent_figs]
+        for s, e in sent_figs:
+            years[s] = _year_of(sent, s, e, starts, exprs, frame, roles.get(s), carry, ref_year, default_year)
+        prev_frame = frame
+        words = [t for t in sent if not t.is_space]
+        prev_end_char = words[-1].idx + len(words[-1].text) if words else sent.end_char
+    return years
+
+
+def _nearest(exprs: list[YearExpr], s: int, e: int, figure_starts: list[int]) -> YearExpr:
+    """The year expression that belongs to the figure at [s, e): one with no other figure
+    between them first, then the nearest, then the one after ('vijf procent in 2021')."""
+
+    def key(x: YearExpr):
+        lo, hi = sorted((x.token, s))
+        crossed = any(lo < f < hi for f in figure_starts if f != s)
+        distance = x.token - e if x.token >= e else s - x.token
+        return (crossed, distance, x.token < s)
+
+    return min(exprs, key=key)
+
+
+def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, default_year):  # noqa: PLR0911 - a decision list
+    """The year of one figure; each step is a reading of Dutch, most specific first."""
+    if frame.base is not None and role == "from":
+        return frame.base
+    if frame.base is not None and role == "to":
+        return frame.point
+    c0, c1 = clause_bounds(sent, s)
+    in_clause = [x for x in exprs if c0 <= x.token < c1 and x.role == "point"]
+    if in_clause:
+        return _nearest(in_clause, s, e, figure_starts).year
+    points = [x for x in exprs if x.role == "point"]
+    if points:
+        before = [x for x in points if x.token < s]
+        if before:
+            return before[-1].year
+        if ref_year is not None and all(x.year < ref_year for x in points):
+            return ref_year  # '31 procent ..., in 2020 was dit zestien procent': the other figure is now
+        return None
+    if frame.base is not None:
+        return frame.point  # 'vergeleken met 2021 ... twee derde': now
+    if carry is not None:
+        if role == "from" and carry.base is not None:
+            return carry.base
+        return carry.point
+    return default_year
+
+
+def reference_year(published_year: int | None, title_year: int | None, doc: Doc, masked) -> int | None:
+    """The 'now' of an article: its own date, else the latest year it speaks of.
+
+    An undated article that compares with a year ('vergeleken met 2021') is
+    written after it.
+    """
+    if published_year:
+        return published_year
+    best = title_year
+    for sent in doc.sents:
+        for x in year_expressions(doc, sent, None, masked):
+            y = x.year + 1 if x.role == "base" and doc[x.token - 1].lower_ in ("met", "t.o.v.") else x.year
+            if best is None or y > best:
+                best = y
+    return best
+
+
+# --------------------------------------------------------------------------- sources
+
+_NAME_WORD = r"(?:[A-Z][\w&'’.\-]*[\w&.]|[A-Z])"
+_CONNECT = r"(?:van|voor|de|der|den|het|and|&|of)"
+# names never span lines: [ \t] rather than \s between their words
+ORG = rf"{_NAME_WORD}(?:[ \t]+(?:{_CONNECT}[ \t]+){{0,2}}{_NAME_WORD}){{0,5}}"
+PERSON = r"[A-Z][\w'’\-]+(?:[ \t]+(?:(?:van der|van den|van|de|der|den|ter|ten)[ \t]+)?[A-Z][\w'’\-]+){0,3}"
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_CUES = _alt(SOURCES["cue_nouns"])
+_DESCRIPTORS = _alt(SOURCES["org_descriptors"])
+_RESEARCH_VERBS = _alt(SOURCES["research_verbs"])
+_SPEECH = _alt(SOURCES["speech_verbs"])
+_POLL = _alt(SOURCES["poll_words"])
+_NOT_ORG = set(SOURCES["not_organizations"])
+_ABBREV = set(SOURCES["abbreviations"])
+
+_RE_VAN_ORG = re.compile(rf"\s(?:van|door)\s+(?:(?i:de|het)\s+)?(?:(?i:{_DESCRIPTORS})\s+)?(?P<org>{ORG})")
+_RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}))\b")
+_RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_CUES})(?:\s+\d{{4}})?)$")
+_RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
+_RE_SUBJECT = re.compile(
+    rf"(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
+)
+_RE_POLL = re.compile(rf"(?i:\b(?:{_POLL}))\b[^.?!]{{0,60}}?\bvia\s+(?P<org>{ORG})")
+_RE_BRON = re.compile(rf"\b(?i:bron)\s*:\s*(?P<org>{ORG})")
+_RE_SPEECH_BIJ = re.compile(
+    rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})\s*,\s*(?P<role>[^.;\"“”]{{0,100}}?)\s+bij\s+(?P<org>{ORG})"
+)
+_RE_SPEECH_VAN = re.compile(
+    rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})\s*,\s*(?P<role>[^.;\"“”]{{0,100}}?)\s+van\s+(?P<org>{ORG})"
+)
+_RE_SPEECH = re.compile(rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})")
+_RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
+_RE_REPORT = re.compile(
+    r"(?P<report>(?:[A-Z][\w\-]*\s+){1,8}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?)"
+)
+_RE_BACKWARD = re.compile(r"^\W*(?:Dat|Dit|Zo|Het)\s+(?:blijkt|bleek|komt|staat|meldt|melden|concludeert|stelt|schrijft)\b")
+
+
+@dataclass
+class SourceRef:
+    organization: str | None
+    report: str | None = None
+    person: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"organization": self.organization, "report": self.report, "person": self.person}
+
+
+def clean_org(name: str, lower_words: set[str]) -> str | None:
+    """Trim an organization name; None when it is not one (a common word, an acronym of a KPI)."""
+    words = name.split()
+    for k, w in enumerate(words):  # a name ends where a sentence ends: 'NTT Ltd.. CX-strategie'
+        if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and k < len(words) - 1:
+            words = words[: k + 1]
+            break
+    while words and (words[0].lower() in STOP_WORDS or words[0] in _NOT_ORG or words[0].lower() in lower_words):
+        words = words[1:]
+    while words and words[-1].lower() in STOP_WORDS:
+        words = words[:-1]
+    if not words:
+        return None
+    last = words[-1]
+    if last not in _ABBREV:
+        stripped = last.rstrip(".")
+        if stripped + "." in _ABBREV:
+            stripped += "."
+        words[-1] = stripped
+    out = " ".join(words).strip(" -")
+    if not out or out in _NOT_ORG or out.lower() in lower_words:
+        return None
+    if re.fullmatch(r"[A-Z]{1,5}-[a-zà-ÿ].*", out):  # CX-volwassenheid, CX-strategie: common nouns
+        return None
+    if _RE_REPORT_LIKE.search(out):  # 'Benchmarking Report' is a report, not who made it
+        return None
+    return out
+
+
+@dataclass
+class SourceTracker:
+    """Finds each sentence's source and carries it to the figures that follow."""
+
+    lower_words: set[str]
+    people: dict[str, str] = field(default_factory=dict)  # person (full or last name) -> employer
+
+    @classmethod
+    def for_text(cls, text: str) -> SourceTracker:
+        no_urls = re.sub(r"\S+\.(?:nl|com|io|org|net|be|eu)\S*|https?://\S+|www\.\S+", " ", text)
+        lower_words = {w for w in re.findall(r"\b[a-zà-ÿ][\w\-]+\b", no_urls)}
+        tracker = cls(lower_words=lower_words)
+        for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH):
+            for m in rx.finditer(text):
+                org = clean_org(m.group("org"), lower_words)
+                person = m.group("person").strip()
+                if org:
+                    tracker.people.setdefault(person, org)
+                    tracker.people.setdefault(person.split()[-1], org)
+        return tracker
+
+    def _org(self, m: re.Match) -> str | None:
+        return clean_org(m.group("org"), self.lower_words)
+
+    def _cue_van(self, sentence: str) -> tuple[str, str | None] | None:
+        """'onderzoek van X', 'het rapport <titel> van de X', 'de cijfers van X': a cue noun
+        within the same phrase before 'van'/'door' and an organization after it."""
+        for m in _RE_VAN_ORG.finditer(sentence):
+            window = sentence[max(0, m.start() - 90) : m.start()]
+            window = re.split(r"[.,;:!?\"“”]", window)[-1]
+            cue = None
+            for cue in _RE_CUE.finditer(window):
+                pass
+            if cue is None:
+                continue
+            org = self._org(m)
+            if org:
+                title = window[cue.end() :].strip(" ()")
+                return org, (title if title[:1].isupper() else None)
+        return None
+
+    def sentence_source(self, sentence: str) -> SourceRef | None:
+        report = None
+        rm = _RE_REPORT.search(sentence)
+        if rm:
+            report = rm.group("report").strip()
+        found = self._cue_van(sentence)
+        if found:
+            return SourceRef(found[0], report=report or found[1])
+        for rx in (_RE_HYPHEN, _RE_SUBJECT, _RE_POLL, _RE_BRON):
+            for m in rx.finditer(sentence):
+                org = self._org(m)
+                if org:
+                    return SourceRef(org, report=report)
+        for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN):
+            m = rx.search(sentence)
+            if m:
+                org = self._org(m)
+                if org:
+                    return SourceRef(org, report=report, person=m.group("person").strip())
+        for m in _RE_SPEECH.finditer(sentence):
+            person = m.group("person").strip()
+            employer = self.people.get(person) or self.people.get(person.split()[-1])
+            if employer:
+                return SourceRef(employer, report=report, person=person)
+            if m.group(0).lower().startswith("volgens") and " " not in person:
+                org = clean_org(person, self.lower_words)
+                if org:
+                    return SourceRef(org, report=report)
+        return None
+
+    def assign(self, doc: Doc, figures: list[tuple[int, int]]) -> dict[int, SourceRef | None]:
+        """Source of each figure (keyed by its first token)."""
+        sents = list(doc.sents)
+        own = [self.sentence_source(s.text) for s in sents]
+        # 'Dat blijkt uit onderzoek van X.' names the source of the sentence before it
+        for k in range(1, len(sents)):
+            if own[k] and own[k - 1] is None and _RE_BACKWARD.search(sents[k].text):
+                own[k - 1] = own[k]
+        first = next((s for s in own if s), None)
+        sent_index = {s.start: k for k, s in enumerate(sents)}
+        carried: list[SourceRef | None] = []
+        current = None
+        for s in own:
+            current = s or current
+            carried.append(current)
+        out: dict[int, SourceRef | None] = {}
+        for s, _e in figures:
+            k = sent_index[doc[s].sent.start]
+            out[s] = carried[k] or first
+        return out
+
+
+def title_year(doc: Doc, title_span: tuple[int, int] | None) -> int | None:
+    if not title_span:
+        return None
+    years = [int(t.text) for t in doc if t._.numform == "year" and title_span[0] <= t.idx < title_span[1]]
+    return years[-1] if years else None
+

@@ -1,0 +1,189 @@
+"""Article -> validated mention records and rejections: the one entry point.
+
+corpus file -> Article -> spaCy Doc -> candidate spans -> normalized values ->
+context (qualifier, metric, year, source) -> pydantic records. Every candidate
+either becomes a ``MetricMention`` or a rejection naming the rule it broke.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.article import Article, article_id_for, find_published, find_title, sha256_bytes
+from pipeline.candidates import Candidate, find_candidates
+from pipeline.context import (
+    SourceTracker,
+    assign_years,
+    metric_for,
+    metric_terms,
+    qualifier_for,
+    reference_year,
+    resolve_bare,
+    subject_for,
+    title_year,
+)
+from pipeline.nlp import get_nlp
+from pipeline.rules import RULES_DIR
+from schemas.records import SCHEMA_VERSION, MetricMention
+
+CODE_VERSION = "1"  # bump when extraction code changes behaviour; rule files are hashed in
+
+
+@lru_cache(maxsize=1)
+def extractor_version() -> str:
+    """Changes whenever a rule file, the extraction code or the schema changes: invalidates caches."""
+    h = hashlib.sha256(f"{CODE_VERSION}|{SCHEMA_VERSION}".encode())
+    for path in sorted(RULES_DIR.glob("*.yaml")) + sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class Extraction:
+    mentions: list[dict] = field(default_factory=list)  # validated, model_dump(mode="json")
+    rejections: list[dict] = field(default_factory=list)  # {"reason", "span", "candidate"}
+
+
+def mention_id(article_id: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha256(f"{article_id}|{start}|{end}|{text}".encode()).hexdigest()[:20]
+
+
+_UNITS = {
+    "percentage": "percent",
+    "percentage_point": "percentage_point",
+    "percentage_change": "percent",
+    "multiplier": "times",
+}
+
+
+def _unit(kind: str, cand_unit: str | None, metric: str | None) -> str | None:
+    if kind in _UNITS:
+        return _UNITS[kind]
+    if kind == "score":
+        if cand_unit == "stars":
+            return "stars"
+        return "grade" if metric == "customer_satisfaction" else "points"
+    if kind == "count":
+        return None
+    if kind == "ratio":
+        return "ratio"
+    return cand_unit
+
+
+def _restated(doc, cands: list[Candidate], k: int) -> bool:
+    """A word fraction restated at once by the exact figure in parentheses: 'bijna de helft (46 procent)'."""
+    c = cands[k]
+    if doc[c.anchor]._.numform != "fraction" or k + 1 >= len(cands):
+        return False
+    nxt = cands[k + 1]
+    return (
+        doc[nxt.anchor].sent == doc[c.anchor].sent
+        and nxt.kind == "percentage"
+        and nxt.start > 0
+        and doc[nxt.start - 1].text == "("
+        and nxt.start - c.end <= 12
+    )
+
+
+def _bare_candidates(doc, bare: list[int], terms) -> list[Candidate]:
+    out = []
+    for i in bare:
+        resolved = resolve_bare(doc, i, terms)
+        if resolved:
+            kind, _metric, rule = resolved
+            out.append(Candidate(start=i, end=i + 1, anchor=i, kind=kind, rule=rule, unit=None))
+    return out
+
+
+def extract(article: Article) -> Extraction:
+    """All metric mentions of one article, validated; failures become rejections."""
+    doc = get_nlp()(article.text)
+    cands, bare = find_candidates(doc)
+    terms = metric_terms(doc)
+    cands = sorted(cands + _bare_candidates(doc, bare, terms), key=lambda c: c.start)
+    cands = [c for k, c in enumerate(cands) if not _restated(doc, cands, k)]
+
+    figures = [(c.start, c.end) for c in cands]
+    ty = title_year(doc, article.title_span)
+    pub = article.published_date
+    ref = reference_year(pub.year if pub else None, ty, doc, article.published_span)
+    years = assign_years(doc, figures, ref, ty, article.published_span)
+    sources = SourceTracker.for_text(article.text).assign(doc, figures)
+
+    result = Extraction()
+    for c in cands:
+        tok = doc[c.anchor]
+        kind = c.kind
+        metric = metric_for(doc, kind, c.start, c.end, terms)
+        if kind == "score" and metric is None and c.rule == "score.bare_with_metric":
+            metric = resolve_bare(doc, c.anchor, terms)[1]
+        if kind == "count" and c.start == c.anchor and c.end == c.anchor + 1:
+            # 'gemiddeld een 7,5' for klanttevredenheid is a grade, not a count
+            bare = resolve_bare(doc, c.anchor, terms)
+            if bare and bare[0] == "score":
+                kind, metric = "score", bare[1]
+        value = tok._.num * c.scale * c.sign
+        span = doc[c.start : c.end]
+        source = sources.get(c.start)
+        candidate = {
+            "schema_version": SCHEMA_VERSION,
+            "id": mention_id(article.article_id, span.start_char, span.end_char, span.text),
+            "article_id": article.article_id,
+            "span": {"start": span.start_char, "end": span.end_char},
+            "text": span.text,
+            "sentence": tok.sent.text.strip(),
+            "kind": kind,
+            "value": round(value, 4),
+            "unit": _unit(kind, c.unit, metric),
+            "qualifier": qualifier_for(doc, c.start, c.end),
+            "metric": metric,
+            "subject": subject_for(doc, kind, c.start, c.end, metric, terms),
+            "year": years.get(c.start),
+            "source": source.as_dict() if source else None,
+            "published": article.published,
+            "rule": c.rule,
+        }
+        validate_into(result, article.text, candidate)
+    return result
+
+
+def validate_into(result: Extraction, text: str, candidate: dict) -> None:
+    """Validate one candidate; a failure becomes a rejection with the rule it broke."""
+    span = candidate["span"]
+    if text[span["start"] : span["end"]] != candidate["text"]:
+        result.rejections.append({"reason": "span_mismatch: text != article[start:end]", "span": span, "candidate": candidate})
+        return
+    try:
+        record = MetricMention.model_validate(candidate)
+    except ValidationError as exc:
+        reasons = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
+        result.rejections.append({"reason": reasons, "span": span, "candidate": candidate})
+        return
+    result.mentions.append(record.model_dump(mode="json"))
+
+
+def extract_text(text: str, article_id: str = "example", path: str | None = None) -> Extraction:
+    """Extract from a string (tests, examples, the REPL)."""
+    title, title_span = find_title(text)
+    published, published_span = find_published(text)
+    art = Article(
+        article_id=article_id,
+        path=path or f"{article_id}.txt",
+        text=text,
+        sha256=sha256_bytes(text.encode()),
+        encoding="utf-8",
+        title=title,
+        published=published,
+        published_span=published_span,
+        title_span=title_span,
+    )
+    return extract(art)
+
+
+__all__ = ["Extraction", "extract", "extract_text", "extractor_version", "article_id_for"]

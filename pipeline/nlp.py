@@ -1,0 +1,166 @@
+"""Builds the spaCy pipeline once: ``spacy.blank("nl")`` plus rule components.
+
+No trained Dutch model is available offline, so everything here is rules:
+
+1. the tokenizer, taught to split ``71%`` and ``2020."De`` so numerals align
+   with token boundaries;
+2. ``cx_sentences``: sentence starts at line breaks and after . ! ? before a
+   capital, a digit or a quote (spaCy's sentencizer would join a heading line
+   with the paragraph below it);
+3. ``cx_numerals``: every numeral found by ``pipeline.numbers`` becomes one
+   token carrying ``token._.num`` (value) and ``token._.numform``; numerals
+   that are not quantities (years, dates, list numbers, numbers in names,
+   phone numbers) keep ``_.num = None`` and say why in ``_.numform``;
+4. ``span_ruler``: the kind rules of ``rules/<kind>.yaml`` as a SpanRuler
+   writing every candidate (with its rule id) to ``doc.spans["candidates"]``;
+   overlaps are resolved later, in ``pipeline.candidates``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+from spacy.util import compile_infix_regex, compile_suffix_regex
+
+from pipeline.numbers import find_numerals
+from pipeline.rules import load_rules
+
+KIND_FILES = (
+    "percentage",
+    "percentage_point",
+    "percentage_change",
+    "multiplier",
+    "score",
+    "count",
+    "money",
+    "duration",
+    "ratio",
+)
+CANDIDATES_KEY = "candidates"
+
+EXCLUDE = load_rules("exclusions").tables
+
+for _name, _default in (("num", None), ("numform", None), ("numtext", None), ("ratio_b", None)):
+    if not Token.has_extension(_name):
+        Token.set_extension(_name, default=_default)
+
+_MONTHS = set(EXCLUDE["months"])
+_NAME_PREFIXES = set(EXCLUDE["name_prefixes"])
+_PHONE_RE = re.compile(EXCLUDE["phone_regex"])
+_LIST_ITEM_RE = re.compile(r"(?m)^[ \t\u00a0]*(\d{1,2})[.)][ \t]")
+
+
+@Language.component("cx_sentences")
+def cx_sentences(doc: Doc) -> Doc:
+    """Sentence starts at line breaks and after sentence punctuation."""
+    closers = {'"', "”", "’", "'", ")", "»"}
+    for i, tok in enumerate(doc):
+        if i == 0:
+            tok.is_sent_start = True
+            continue
+        prev = doc[i - 1]
+        if tok.is_space:
+            tok.is_sent_start = False
+        elif "\n" in prev.text or "\n" in prev.whitespace_:
+            tok.is_sent_start = True
+        elif prev.text in (".", "!", "?", "…", "..", "...") or (prev.text in closers and i >= 2 and doc[i - 2].text in (".", "!", "?")):
+            # a new sentence starts with a capital, a digit or an opening quote
+            first = tok.text[:1]
+            tok.is_sent_start = (
+                (first.isupper() or first.isdigit() or first in '"“‘\'(•–-')
+                and tok.text not in closers
+            )
+        else:
+            tok.is_sent_start = False
+    return doc
+
+
+def _exclusion(doc: Doc, start: int, end: int, value: float, form: str, masked: list[tuple[int, int]]) -> str | None:
+    """Why a numeral is not a quantity, or None when it may be one."""
+    text = doc.text
+    if any(s < end and start < e for s, e in masked):
+        return "phone"
+    if form == "digits" and re.fullmatch(r"\d{4}", text[start:end]) and 1900 <= value <= 2100:
+        return "year"
+    after = text[end : end + 20].lstrip().split(" ", 1)[0].lower().strip(".,;:)")
+    if form in ("digits", "word") and after in _MONTHS:
+        return "date"
+    before_words = text[max(0, start - 30) : start].split()
+    before = before_words[-1].lower().strip("(:") if before_words else ""
+    if before in _NAME_PREFIXES:
+        return "name"
+    # 'nummer 6 en 7', 'nummer 1 tot en met 5'
+    if len(before_words) >= 3 and before in ("en", "of", "t/m", "met", "tot") and any(
+        w.lower() in _NAME_PREFIXES for w in before_words[-5:-1]
+    ):
+        return "name"
+    return None
+
+
+@Language.component("cx_numerals")
+def cx_numerals(doc: Doc) -> Doc:
+    """Merge each numeral into one token and annotate its value and form."""
+    text = doc.text
+    masked = [m.span() for m in _PHONE_RE.finditer(text)]
+    list_items = {m.start(1) for m in _LIST_ITEM_RE.finditer(text)}
+    spans = []
+    for n in find_numerals(text):
+        span = doc.char_span(n.start, n.end)
+        if span is None:  # inside a larger token: COVID-19, a URL, 18-10-2021
+            continue
+        why = "list" if n.start in list_items else _exclusion(doc, n.start, n.end, n.value, n.form, masked)
+        spans.append((span, n, why))
+    with doc.retokenize() as retok:
+        for span, _n, _why in spans:
+            if len(span) > 1:
+                retok.merge(span)
+    for span, n, why in spans:
+        tok = doc.char_span(n.start, n.end)[0]
+        tok._.numtext = n.text
+        tok._.numform = why or n.form
+        tok._.num = None if why else n.value
+        tok._.ratio_b = n.ratio_second
+    return doc
+
+
+def _tokenizer_rules(nlp: Language) -> None:
+    suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰"]
+    infixes = list(nlp.Defaults.infixes) + [
+        r"(?<=[.!?])[\"“”‘’'](?=[A-Z“\"])",  # omzet."De -> omzet . " De
+        r"(?<=[0-9a-z])[.!?](?=[\"“”‘’'][A-Z])",
+        r"(?<=[a-z])\.(?=[A-Z][a-z])",  # omzet.Het
+        r"(?<=[)\]\"”’])\.(?=[A-Z])",  # (53 procent).Bijna
+        r"[)\]](?=\.[A-Z])",
+    ]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
+def kind_patterns() -> list[dict]:
+    """SpanRuler patterns from every kind rule file, label = kind, id = rule id."""
+    patterns = []
+    for name in KIND_FILES:
+        for rule in load_rules(name).rules:
+            if isinstance(rule.pattern, str):
+                continue
+            patterns.append({"label": rule.kind or name, "pattern": rule.pattern, "id": rule.id})
+    return patterns
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """The pipeline, built once per process."""
+    nlp = spacy.blank("nl")
+    _tokenizer_rules(nlp)
+    nlp.add_pipe("cx_sentences")
+    nlp.add_pipe("cx_numerals")
+    ruler = nlp.add_pipe(
+        "span_ruler",
+        config={"spans_key": CANDIDATES_KEY, "validate": True, "overwrite": False},
+    )
+    ruler.add_patterns(kind_patterns())
+    return nlp

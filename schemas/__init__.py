@@ -1,0 +1,27 @@
+"""Record models (pydantic v2) and their exported JSON Schema."""
+
+from schemas.records import (
+    RECORD_MODELS,
+    SCHEMA_VERSION,
+    ArticleRecord,
+    Kind,
+    Metric,
+    MetricMention,
+    Qualifier,
+    Rejection,
+    Source,
+    Span,
+)
+
+__all__ = [
+    "RECORD_MODELS",
+    "SCHEMA_VERSION",
+    "ArticleRecord",
+    "Kind",
+    "Metric",
+    "MetricMention",
+    "Qualifier",
+    "Rejection",
+    "Source",
+    "Span",
+]

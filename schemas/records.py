@@ -1,0 +1,190 @@
+"""The record models: the downstream contract of cxmetrics.
+
+Every line written to ``metrics.jsonl``, ``articles.jsonl`` and ``rejected.jsonl``
+is one of these models serialised with ``model_dump(mode="json")``. Field
+docstrings become the descriptions in the exported JSON Schema, so the schema
+documents itself. Changing a field's meaning or removing one is a breaking
+change: bump ``SCHEMA_VERSION``'s major number and say so in the CHANGELOG.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = "1.0.0"
+
+# Bounds every mention must respect; validation failures name the rule broken.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+NPS_MIN, NPS_MAX = -100.0, 100.0
+GRADE_MIN, GRADE_MAX = 1.0, 10.0
+
+
+class Kind(str, Enum):
+    """What kind of figure a mention is (see ANNOTATION.md)."""
+
+    percentage = "percentage"
+    percentage_point = "percentage_point"
+    percentage_change = "percentage_change"
+    multiplier = "multiplier"
+    score = "score"
+    count = "count"
+    money = "money"
+    duration = "duration"
+    ratio = "ratio"
+
+
+class Qualifier(str, Enum):
+    """How the text bounds the value (``bijna`` -> almost, ``ruim`` -> more_than, ...)."""
+
+    almost = "almost"
+    more_than = "more_than"
+    less_than = "less_than"
+    about = "about"
+    at_least = "at_least"
+    at_most = "at_most"
+
+
+class Metric(str, Enum):
+    """Named KPIs a number can be the value of."""
+
+    nps = "nps"
+    ces = "ces"
+    csat = "csat"
+    customer_satisfaction = "customer_satisfaction"
+    fcr = "fcr"
+    aht = "aht"
+    wait_time = "wait_time"
+    response_time = "response_time"
+    resolution_time = "resolution_time"
+    churn = "churn"
+    retention = "retention"
+    self_service_success = "self_service_success"
+    chatbot_success = "chatbot_success"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+
+class Span(Strict):
+    """Character offsets into the decoded article text (UTF-8, leading BOM dropped)."""
+
+    start: int = Field(ge=0, description="Offset of the first character.")
+    end: int = Field(ge=0, description="Offset one past the last character.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end <= self.start:
+            raise ValueError("span_empty: end must be greater than start")
+        return self
+
+
+class Source(Strict):
+    """Whose research or data a figure comes from."""
+
+    organization: str | None = Field(
+        default=None, description="The organization (research firm, vendor, institute, poll tool)."
+    )
+    report: str | None = Field(default=None, description="The report or study named, when stated.")
+    person: str | None = Field(default=None, description="The person quoted for the figure, when stated.")
+
+
+class MetricMention(Strict):
+    """One number in an article that states a measured or surveyed quantity."""
+
+    schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this record schema.")
+    id: str = Field(
+        description="Stable id: a hash of article_id, span and text; the same text gives the same id everywhere."
+    )
+    article_id: str = Field(description="File name of the article without its extension.")
+    span: Span = Field(description="Where the mention stands: text == article[span.start:span.end].")
+    text: str = Field(min_length=1, description="The characters of the number and its marker as written.")
+    sentence: str = Field(description="The sentence the mention stands in.")
+    kind: Kind = Field(description="What kind of figure this is.")
+    value: float = Field(description="The normalized number (decimal comma and thousands dot resolved).")
+    unit: str | None = Field(
+        default=None, description="percent, percentage_point, times, points, EUR, USD, minute, ... or null."
+    )
+    qualifier: Qualifier | None = Field(default=None, description="How the text bounds the value, or null.")
+    metric: Metric | None = Field(default=None, description="The named KPI the number is the value of, or null.")
+    subject: str | None = Field(default=None, description="Best-effort noun phrase of what is measured.")
+    year: int | None = Field(default=None, description="The year the figure describes, or null.")
+    source: Source | None = Field(default=None, description="Whose research the figure comes from, or null.")
+    published: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}(-\d{2})?$",
+        description="The date the article states for itself: YYYY-MM-DD, YYYY-MM, or null.",
+    )
+    rule: str = Field(description="Id of the extraction rule that found the mention (for tracing).")
+
+    @field_validator("year")
+    @classmethod
+    def _year_in_range(cls, v: int | None) -> int | None:
+        if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
+            raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
+        return v
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> MetricMention:
+        kind, value, metric = self.kind, self.value, self.metric
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("value_not_finite")
+        if kind == "percentage" and not (0 <= value <= 100):
+            raise ValueError(f"share_out_of_range: a percentage share must be 0..100, got {value}")
+        if kind in ("count", "money", "duration", "multiplier", "ratio") and value < 0:
+            raise ValueError(f"negative_value: a {kind} cannot be negative, got {value}")
+        if metric == "nps" and not (NPS_MIN <= value <= NPS_MAX):
+            raise ValueError(f"nps_out_of_range: NPS must be -100..100, got {value}")
+        if kind == "score" and metric == "customer_satisfaction" and self.unit == "grade":
+            if not (GRADE_MIN <= value <= GRADE_MAX):
+                raise ValueError(f"grade_out_of_range: a grade must be 1..10, got {value}")
+        return self
+
+
+class ArticleStatus(str, Enum):
+    ok = "ok"
+    rejected = "rejected"
+
+
+class ArticleRecord(Strict):
+    """One line per article in the corpus, processed or quarantined."""
+
+    schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this record schema.")
+    article_id: str = Field(description="File name of the article without its extension.")
+    path: str = Field(description="Path of the file relative to the corpus folder.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$|^$", description="SHA-256 of the file's bytes (empty if unread).")
+    encoding: str | None = Field(default=None, description="The encoding the text was decoded with.")
+    title: str | None = Field(default=None, description="The article's title (its first line or sentence).")
+    published: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}(-\d{2})?$",
+        description="The date the article states for itself: YYYY-MM-DD, YYYY-MM, or null.",
+    )
+    n_mentions: int = Field(ge=0, description="Number of mentions written to metrics.jsonl.")
+    n_rejected: int = Field(default=0, ge=0, description="Number of candidate mentions that failed validation.")
+    status: ArticleStatus = Field(description="ok, or rejected when the article was quarantined.")
+    error: str | None = Field(default=None, description="Why the article was rejected, or null.")
+
+
+class Rejection(Strict):
+    """Something that failed validation: a whole article or one candidate mention."""
+
+    schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this record schema.")
+    article_id: str = Field(description="The article the rejected item belongs to.")
+    path: str = Field(description="Path of the article relative to the corpus folder.")
+    level: Literal["article", "mention"] = Field(description="Whether a whole article or one mention was rejected.")
+    reason: str = Field(description="The rule broken, as a code followed by a readable explanation.")
+    span: Span | None = Field(default=None, description="Where the rejected mention stood, for mentions.")
+    candidate: dict[str, Any] | None = Field(
+        default=None, description="The raw candidate record that failed validation, for mentions."
+    )
+
+
+RECORD_MODELS: dict[str, type[BaseModel]] = {
+    "metric_mention": MetricMention,
+    "article": ArticleRecord,
+    "rejection": Rejection,
+}
