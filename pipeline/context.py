@@ -590,9 +590,16 @@ class SourceTracker:
         return out
 
 
-def title_year(doc: Doc, title_span: tuple[int, int] | None) -> int | None:
+def title_year(doc: Doc, title_span: tuple[int, int] | None, masked: tuple[int, int] | None = None) -> int | None:
+    """A year in the title ('De laatste ontwikkelingen in klantinteractie 2018'), not in a dateline."""
     if not title_span:
         return None
-    years = [int(t.text) for t in doc if t._.numform == "year" and title_span[0] <= t.idx < title_span[1]]
+    years = [
+        int(t.text)
+        for t in doc
+        if t._.numform == "year"
+        and title_span[0] <= t.idx < title_span[1]
+        and not (masked and masked[0] <= t.idx < masked[1])
+    ]
     return years[-1] if years else None
 

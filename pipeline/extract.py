@@ -110,7 +110,7 @@ def extract(article: Article) -> Extraction:
     cands = [c for k, c in enumerate(cands) if not _restated(doc, cands, k)]
 
     figures = [(c.start, c.end) for c in cands]
-    ty = title_year(doc, article.title_span)
+    ty = title_year(doc, article.title_span, article.published_span)
     pub = article.published_date
     ref = reference_year(pub.year if pub else None, ty, doc, article.published_span)
     years = assign_years(doc, figures, ref, ty, article.published_span)

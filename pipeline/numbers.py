@@ -32,9 +32,10 @@ _SCALE_WORDS: dict[str, float] = NUMBERS.tables["scale_words"]
 _FRACTION_WORDS: dict[str, float] = NUMBERS.tables["fraction_words"]
 _HALF_WORDS: dict[str, float] = NUMBERS.tables["half_words"]
 _NOT_NUMBER_WORDS: set[str] = set(NUMBERS.tables["not_number_words"])
+_FRACTION_NOT_BEFORE: set[str] = set(NUMBERS.tables["fraction_not_before"])
 
 _WORD_ATOMS = (
-    "nul|een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|"
+    "nul|een|één|eén|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|"
     "zestien|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|"
     "negentig|honderd|duizend|en|ën"
 )
@@ -65,7 +66,7 @@ _NUMERAL_RE = re.compile(
             # +13, -5, 2,9, 1.359, 2,5 miljoen
             rf"{_B}(?P<digits>[+\-−–]?(?:{DIGITS})(?:\s+(?:{SCALE}))?){_E}",
             # een procent: the article 'een' is the number one only before these words
-            rf"(?<![\w])(?P<one>een|één)(?=\s+(?:{ONE_BEFORE})(?![\w]))",
+            rf"(?<![\w])(?P<one>een|één|eén)(?=\s+(?:{ONE_BEFORE})(?![\w]))",
             # zestien, vijfenzestig, drie miljoen
             rf"(?<![\w])(?P<word>{NUMBER_WORD}(?:\s+(?:{SCALE}))?)(?![\w])",
         ]
@@ -122,7 +123,7 @@ def parse_word(text: str) -> float | None:
     w = words[0]
     if w in _NOT_NUMBER_WORDS:
         return None
-    w = w.replace("één", "een")
+    w = w.replace("één", "een").replace("eén", "een")
     if w in _HALF_WORDS:
         return _HALF_WORDS[w] * scale
     try:
@@ -133,7 +134,7 @@ def parse_word(text: str) -> float | None:
 
 def parse_count(text: str) -> float | None:
     """Like ``parse_number``, but ``een``/``één`` is one (inside fractions: ``een op de drie``)."""
-    if text.lower() in ("een", "één"):
+    if text.lower() in ("een", "één", "eén"):  # 'Eén' is how 'één' is capitalised
         return 1.0
     return parse_number(text)
 
@@ -189,6 +190,9 @@ def find_numerals(text: str) -> list[Numeral]:
             out.append(Numeral(s, e, raw, round(100.0 * a / b, 2), "fraction"))
         elif kind == "frac":
             v = _fraction_value(m)
+            following = text[e : e + 30].split(maxsplit=1)
+            if following and following[0].lower().strip(".,;:") in _FRACTION_NOT_BEFORE:
+                continue
             if v is not None:
                 out.append(Numeral(s, e, raw, v, "fraction"))
         elif kind == "half":

@@ -1,0 +1,213 @@
+"""The ``cxmetrics`` command: run, eval, serve, report.
+
+I/O at the edge: argument parsing, environment, exit codes, printing. Errors
+that stop a run are one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_RUN_ERROR, EXIT_USAGE = 0, 2, 64
+
+
+def _prefect_env() -> None:
+    """Set before Prefect is imported: a quiet, patient temporary server."""
+    # Measured here: the temporary server takes 8-19 s to start, close to Prefect's 20 s default timeout.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+
+
+def _error(msg: str) -> int:
+    print(f"cxmetrics: error: {msg}", file=sys.stderr)
+    return EXIT_RUN_ERROR
+
+
+class _Progress:
+    """A one-line progress bar on stderr for long runs (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.start = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 50:
+            return
+        width = 30
+        filled = int(width * done / total) if total else width
+        rate = done / max(time.monotonic() - self.start, 1e-6)
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles, {rate:.0f}/s", end="", file=sys.stderr)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.io import RunError, check_writable
+
+    corpus, out = Path(args.corpus), Path(args.out)
+    if not corpus.is_dir():
+        return _error(f"corpus folder {corpus} does not exist or is not a folder")
+    try:
+        check_writable(out)
+    except RunError as exc:
+        return _error(str(exc))
+    _prefect_env()
+    from flows.extract_flow import extract_corpus
+
+    flow_fn = extract_corpus
+    if args.dask:
+        from flows.dask_runner import dask_task_runner
+
+        flow_fn = extract_corpus.with_options(task_runner=dask_task_runner(args.dask))
+    try:
+        summary = flow_fn(
+            corpus=str(corpus),
+            out=str(out),
+            full=args.full,
+            batch_size=args.batch_size,
+            max_bytes=args.max_bytes,
+            lock_wait_seconds=args.wait,
+            progress=_Progress(),
+        )
+    except RunError as exc:
+        return _error(str(exc))
+    if not args.no_report:
+        try:
+            from flows.report import write_report
+
+            write_report(out)
+        except ImportError:
+            pass
+    _print_summary(summary)
+    return EXIT_OK
+
+
+def _print_summary(s: dict) -> None:
+    kinds = ", ".join(f"{k} {v}" for k, v in s["by_kind"].items()) or "none"
+    print(
+        f"cxmetrics: {s['articles']} articles ({s['ok']} ok, {s['rejected_articles']} rejected; "
+        f"{s['new']} new, {s['changed']} changed, {s['deleted']} deleted, {s['unchanged']} unchanged)\n"
+        f"cxmetrics: {s['mentions']} mentions: {kinds}\n"
+        f"cxmetrics: {s['rejected_mentions']} mentions rejected by validation; see {Path(s['out']) / 'rejected.jsonl'}"
+    )
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from flows.io import read_jsonl
+    from pipeline.evaluate import ATTRIBUTES, score
+
+    gold_dir = Path(args.gold)
+    pred_path = Path(args.pred)
+    gold_m, gold_a = gold_dir / "mentions.jsonl", gold_dir / "articles.jsonl"
+    if not gold_m.is_file():
+        return _error(f"no gold mentions at {gold_m}")
+    if not pred_path.is_file():
+        return _error(f"no predictions at {pred_path} (run `cxmetrics run` first)")
+    try:
+        gold = read_jsonl(gold_m)
+        pred = read_jsonl(pred_path)
+        gold_articles = read_jsonl(gold_a) if gold_a.is_file() else None
+        pred_articles_path = pred_path.with_name("articles.jsonl")
+        pred_articles = read_jsonl(pred_articles_path) if pred_articles_path.is_file() else None
+    except (OSError, ValueError) as exc:
+        return _error(f"cannot read JSON Lines: {exc}")
+    report = score(pred, gold, gold_articles, pred_articles)
+    if args.json:
+        out = report.summary()
+        if args.errors:
+            out["errors"] = [{k: v for k, v in e.items() if k not in ("pred",) or not isinstance(v, dict)} for e in report.errors()]
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK
+    s = report.summary()
+    m = s["mentions"]
+    print(f"{'measure':<22}{'value':>8}")
+    print(f"{'-' * 30}")
+    print(f"{'mention precision':<22}{m['precision']:>8.3f}")
+    print(f"{'mention recall':<22}{m['recall']:>8.3f}")
+    print(f"{'mention F1':<22}{m['f1']:>8.3f}")
+    print(f"{'  tp / fp / fn':<22}{m['tp']:>3} / {m['fp']} / {m['fn']}")
+    for a in ATTRIBUTES:
+        print(f"{a + ' accuracy':<22}{s['attributes'][a]:>8.3f}")
+    if s["published"]["total"]:
+        p = s["published"]
+        print(f"{'published accuracy':<22}{p['accuracy']:>8.3f}  ({p['correct']}/{p['total']})")
+    if args.errors:
+        print("\nerrors (missed, spurious, mis-attributed):")
+        for e in report.errors():
+            detail = "" if e["type"] in ("missed", "spurious") else f" gold={e.get('gold')!r} pred={e.get('pred')!r}"
+            print(f"  {e['type']:<16}{e['article_id']}  @{e.get('start', '')}  {e.get('text', '')!r}{detail}  {e.get('rule') or ''}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import write_report
+
+    out = Path(args.out)
+    if not (out / "metrics.jsonl").is_file():
+        return _error(f"no output in {out} (run `cxmetrics run` first)")
+    path = write_report(out)
+    print(f"cxmetrics: report written to {path}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _prefect_env()
+    from flows.serve import serve
+
+    return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="extract new and changed articles from the corpus and write the output")
+    r.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
+    r.add_argument("--out", default="out", help="output folder (default: out)")
+    r.add_argument("--full", action="store_true", help="ignore the manifest: process every article again")
+    r.add_argument("--dask", metavar="ADDRESS", help="run tasks on a Dask cluster (scheduler address, or 'local')")
+    r.add_argument("--batch-size", type=int, default=200, help="articles per task (default: 200)")
+    r.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
+    r.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run on the same output to end")
+    r.add_argument("--no-report", action="store_true", help="do not write the HTML report")
+    r.set_defaults(func=cmd_run)
+
+    e = sub.add_parser("eval", help="precision, recall and attribute accuracy against a gold folder")
+    e.add_argument("--gold", required=True, help="folder with mentions.jsonl (and articles.jsonl)")
+    e.add_argument("--pred", default="out/metrics.jsonl", help="predicted metrics.jsonl (default: out/metrics.jsonl)")
+    e.add_argument("--json", action="store_true", help="print JSON for machines")
+    e.add_argument("--errors", action="store_true", help="list each missed, spurious and mis-attributed mention")
+    e.set_defaults(func=cmd_eval)
+
+    rep = sub.add_parser("report", help="write the HTML review report for an output folder")
+    rep.add_argument("--out", default="out", help="output folder (default: out)")
+    rep.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("serve", help="serve the flow on a schedule (a local Prefect server is started if none is set)")
+    s.add_argument("--corpus", default="corpus")
+    s.add_argument("--out", default="out")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--cron", help="cron expression, e.g. '*/10 * * * *'")
+    g.add_argument("--interval", type=int, help="seconds between runs (default: 600)")
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _error("interrupted")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""File I/O at the edge: corpus listing, safe reads, atomic writes, the run lock, the manifest.
+
+Everything that touches the disk lives here or in the flows; ``pipeline`` stays pure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.article import SUPPORTED_SUFFIXES
+
+STATE_DIR = ".cxmetrics"  # inside the output folder: manifest, per-article cache, lock
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class RunError(RuntimeError):
+    """The run itself cannot happen (corpus missing, output not writable, locked)."""
+
+
+def dumps(obj) -> str:
+    """One JSON Lines line: real UTF-8 characters, stable key order as given."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator:
+    """Write to a temp file beside ``path``, fsync, then rename over it: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_lines(path: Path, records: Iterable) -> int:
+    n = 0
+    with atomic_writer(path) as fh:
+        for rec in records:
+            fh.write(dumps(rec) + "\n")
+            n += 1
+    return n
+
+
+def atomic_write_json(path: Path, obj) -> None:
+    with atomic_writer(path) as fh:
+        json.dump(obj, fh, ensure_ascii=False)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+# --------------------------------------------------------------------------- lock
+
+
+@contextlib.contextmanager
+def run_lock(out_dir: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """One run per output folder. A second run waits up to ``wait_seconds``, then fails clearly."""
+    state = out_dir / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    fh = (state / "run.lock").open("a+")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                fh.close()
+                raise RunError(
+                    f"another cxmetrics run is writing to {out_dir} (lock {state / 'run.lock'}); try again when it ends"
+                ) from None
+            time.sleep(0.2)
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()
+
+
+def check_writable(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise RunError(f"output folder {out_dir} is not writable: {exc.strerror or exc}") from None
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file in the corpus as listed: enough to decide whether to read it."""
+
+    path: str  # relative to the corpus root, '/'-separated
+    size: int
+    mtime_ns: int
+    problem: str | None = None  # a quarantine reason known without reading
+
+
+def list_corpus(corpus: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Entry]:
+    """Every file under ``corpus`` (recursively), sorted; nothing is skipped silently.
+
+    Hidden files and our own temp files are not articles. Symbolic links that point
+    outside the corpus are listed with a problem and never followed.
+    """
+    if not corpus.is_dir():
+        raise RunError(f"corpus folder {corpus} does not exist or is not a folder")
+    root = corpus.resolve()
+    out: list[Entry] = []
+    for dirpath, dirnames, filenames in os.walk(corpus, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            full = Path(dirpath) / name
+            rel = full.relative_to(corpus).as_posix()
+            problem = None
+            try:
+                if full.is_symlink():
+                    target = full.resolve()
+                    if root not in target.parents and target != root:
+                        out.append(Entry(rel, 0, 0, "symlink_outside_corpus: the link points outside the corpus; not followed"))
+                        continue
+                st = full.stat()
+            except OSError as exc:
+                out.append(Entry(rel, 0, 0, f"unreadable: {exc.strerror or exc}"))
+                continue
+            suffix = full.suffix.lower()
+            if suffix not in SUPPORTED_SUFFIXES:
+                problem = f"unsupported_extension: '{suffix or '(none)'}' is not supported; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            elif st.st_size > max_bytes:
+                problem = f"too_large: {st.st_size} bytes is over the limit of {max_bytes} bytes"
+            out.append(Entry(rel, st.st_size, st.st_mtime_ns, problem))
+    return out
+
+
+def read_entry(corpus: Path, entry: Entry, max_bytes: int) -> bytes:
+    """The file's bytes, read at most ``max_bytes + 1`` so a file that grew is not read whole."""
+    with (corpus / entry.path).open("rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"too_large: grew past the limit of {max_bytes} bytes since it was listed")
+    return data
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- manifest and cache
+
+
+def state_dir(out_dir: Path) -> Path:
+    return out_dir / STATE_DIR
+
+
+def cache_path(out_dir: Path, rel_path: str) -> Path:
+    key = hashlib.sha256(rel_path.encode("utf-8")).hexdigest()[:32]
+    return state_dir(out_dir) / "cache" / key[:2] / f"{key}.json"
+
+
+def load_manifest(out_dir: Path) -> dict:
+    path = state_dir(out_dir) / "manifest.json"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}  # a missing or broken manifest only costs time
+
+
+def save_manifest(out_dir: Path, manifest: dict) -> None:
+    atomic_write_json(state_dir(out_dir) / "manifest.json", manifest)
+
+
+def load_cache(path: Path) -> dict | None:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None

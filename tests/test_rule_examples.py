@@ -1,0 +1,89 @@
+"""Every example and negative in pipeline/rules/*.yaml, run through the real extractor.
+
+Adding a Dutch phrasing is one line of pattern plus one line of example here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.article import find_published
+from pipeline.extract import extract_text
+from pipeline.numbers import find_numerals
+from pipeline.rules import load_rules, rule_files
+
+CONTEXT_FILES = {"qualifiers", "metrics", "years", "sources", "exclusions"}
+
+
+def _cases():
+    for name in rule_files():
+        rf = load_rules(name)
+        if name in ("numbers", "published", "markers"):
+            continue
+        for rule in rf.rules:
+            for k, ex in enumerate(rule.examples):
+                yield pytest.param(name, rule.kind, ex, id=f"{rule.id}#{k}")
+        for k, ex in enumerate(rf.examples):
+            yield pytest.param(name, None, ex, id=f"{name}#{k}")
+
+
+def _negatives():
+    for name in rule_files():
+        rf = load_rules(name)
+        if name in ("numbers", "published", "markers"):
+            continue
+        for rule in rf.rules:
+            for k, text in enumerate(rule.negatives):
+                yield pytest.param(rule.kind, text, id=f"{rule.id}!{k}")
+        for k, text in enumerate(rf.negatives):
+            yield pytest.param(None if name in CONTEXT_FILES else name, text, id=f"{name}!{k}")
+
+
+def _text(ex) -> str:
+    return f"{ex.title}\n{ex.text}" if ex.title else f"Titel\n{ex.text}"
+
+
+@pytest.mark.parametrize("name,kind,example", list(_cases()))
+def test_positive_example(name, kind, example):
+    text = _text(example)
+    got = extract_text(text).mentions
+    for exp in example.expect:
+        found = [m for m in got if m["text"] == exp.text]
+        assert found, f"no mention {exp.text!r} in {example.text!r}; got {[m['text'] for m in got]}"
+        m = found[0]
+        if exp.value is not None:
+            assert m["value"] == pytest.approx(exp.value, abs=0.01)
+        fields = exp.model_fields_set - {"text", "value"}
+        for f in sorted(fields):
+            want = getattr(exp, f)
+            have = (m["source"] or {}).get("organization") if f == "source" else m[f]
+            assert have == want, f"{exp.text!r}: {f} is {have!r}, expected {want!r} (rule {m['rule']})"
+        if kind and "kind" not in fields:
+            assert m["kind"] == kind, f"{exp.text!r}: kind {m['kind']} (rule {m['rule']}), expected {kind}"
+
+
+@pytest.mark.parametrize("kind,text", list(_negatives()))
+def test_negative_example(kind, text):
+    got = extract_text(f"Titel\n{text}").mentions
+    if kind is None:
+        assert got == [], f"expected no mention in {text!r}; got {[(m['text'], m['kind'], m['rule']) for m in got]}"
+    else:
+        bad = [m for m in got if m["kind"] == kind]
+        assert bad == [], f"expected no {kind} in {text!r}; got {[(m['text'], m['rule']) for m in bad]}"
+
+
+@pytest.mark.parametrize("example", load_rules("numbers").examples, ids=lambda e: e.text)
+def test_numeral(example):
+    found = find_numerals(example.text)
+    assert len(found) == 1 and found[0].text == example.text, found
+    assert found[0].value == pytest.approx(example.value, abs=0.01)
+
+
+@pytest.mark.parametrize("text", load_rules("numbers").negatives)
+def test_not_a_numeral(text):
+    assert [n for n in find_numerals(text) if n.text != "een"] == [] or text == "een"
+
+
+@pytest.mark.parametrize("example", load_rules("published").examples, ids=lambda e: e.text[:30])
+def test_published(example):
+    assert find_published(example.text)[0] == example.published
