@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.nlp import CANDIDATES_KEY, KIND_FILES
+from pipeline.nlp import CANDIDATES_KEY, KIND_FILES, sent_text
 from pipeline.rules import Rule, load_rules
 
 MARKERS = load_rules("markers").tables
@@ -104,7 +104,7 @@ def find_candidates(doc: Doc) -> tuple[list[Candidate], list[int]]:
         if anchor is None:
             continue
         tok = doc[anchor]
-        sentence = tok.sent.text
+        sentence = sent_text(doc, tok.i)
         if not _allowed(rule, sentence):
             continue
         if rule.kind == "ratio":

@@ -8,6 +8,7 @@ holds), the logic is here, in small named steps.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,7 @@ from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from pipeline.nlp import get_nlp
+from pipeline.nlp import get_nlp, sent_of
 from pipeline.rules import load_rules
 
 QUAL = load_rules("qualifiers").tables
@@ -32,19 +33,20 @@ _CLAUSE_BREAKS = {",", ";", ":", "–", "—", "-", "?", "!"}
 # --------------------------------------------------------------------------- helpers
 
 
+MAX_CLAUSE = 60  # tokens each way: a clause is never longer; keeps run-on 'sentences' linear
+
+
 def clause_bounds(sent: Span, i: int) -> tuple[int, int]:
     """Token range [start, end) of the clause around token i (split at , ; : and dashes)."""
+    doc = sent.doc
+    floor, ceil = max(sent.start, i - MAX_CLAUSE), min(sent.end, i + MAX_CLAUSE)
     start = i
-    while start > sent.start and doc_text(sent, start - 1) not in _CLAUSE_BREAKS:
+    while start > floor and doc[start - 1].text not in _CLAUSE_BREAKS:
         start -= 1
     end = i + 1
-    while end < sent.end and doc_text(sent, end) not in _CLAUSE_BREAKS:
+    while end < ceil and doc[end].text not in _CLAUSE_BREAKS:
         end += 1
     return start, end
-
-
-def doc_text(sent: Span, i: int) -> str:
-    return sent.doc[i].text
 
 
 # --------------------------------------------------------------------------- qualifier
@@ -117,13 +119,21 @@ _CLAUSE_RULES = [(r["metric"], [re.compile(p) for p in r["all"]]) for r in METRI
 
 
 def _terms_in(terms: list[Term], start: int, end: int) -> list[Term]:
-    return [t for t in terms if start <= t.start and t.end <= end]
+    """Terms inside [start, end): terms are sorted by start, so bisect instead of scanning."""
+    lo = bisect.bisect_left(terms, start, key=lambda t: t.start)
+    out = []
+    for t in terms[lo:]:
+        if t.start >= end:
+            break
+        if t.end <= end:
+            out.append(t)
+    return out
 
 
 def governing_score_metric(doc: Doc, i: int, terms: list[Term]) -> str | None:
     """The score KPI a bare number belongs to: the nearest score term before it in
     its sentence (after it when none stands before)."""
-    sent = doc[i].sent
+    sent = sent_of(doc, i)
     before = [t for t in _terms_in(terms, sent.start, i) if t.metric in _SCORE_RANGES]
     if before:
         return before[-1].metric
@@ -150,7 +160,7 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     metric = governing_score_metric(doc, i, terms)
     if metric and _in_range(metric, value):
         return "score", metric, "score.bare_with_metric"
-    sent = tok.sent
+    sent = sent_of(doc, tok.i)
     prev = doc[i - 1].lower_ if i > 0 else ""
     if prev in ("van", "naar") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
         return "count", None, "count.bare_aantal_change"
@@ -159,7 +169,7 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
 
 def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> str | None:
     """The KPI a percentage, duration or score is the value of, else None."""
-    sent = doc[start].sent
+    sent = sent_of(doc, start)
     c0, c1 = clause_bounds(sent, start)
     clause = doc[c0:c1].text.lower()
     if kind in ("percentage", "score", "duration"):
@@ -175,10 +185,10 @@ def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> 
         return None
     if kind in ("percentage", "score"):
         # a term right before the value, with only linking words between: 'een churn van 5%'
+        by_end = {t.end - 1: t for t in _terms_in(terms, c0, start)}
         j = start - 1
         while j >= c0 and j >= start - 6:
-            for t in terms:
-                if t.end - 1 == j:
+            for t in [by_end[j]] if j in by_end else []:
                     if kind == "percentage" and t.metric in ("customer_satisfaction",) and doc[t.start].lower_ in (
                         "tevredenheid",
                         "cijfer",
@@ -200,9 +210,9 @@ _SUBJECT_STOP = STOP_WORDS | {"procent", "%", "keer", "meer", "minder", "kans", 
 
 def subject_for(doc: Doc, kind: str, start: int, end: int, metric: str | None, terms: list[Term]) -> str | None:
     """Best effort: the noun phrase of what is measured ('64 procent van de bedrijven' -> bedrijven)."""
-    sent = doc[start].sent
+    sent = sent_of(doc, start)
     if metric:
-        named = [t for t in terms if t.metric == metric and sent.start <= t.start < start]
+        named = [t for t in _terms_in(terms, sent.start, start) if t.metric == metric]
         return doc[named[-1].start : named[-1].end].text if named else metric
     j = end
     if kind in ("percentage", "percentage_change") and j < sent.end and doc[j].lower_ == "van":
@@ -336,15 +346,16 @@ def assign_years(
     """Year of each figure (keyed by its first token)."""
     by_sent: dict[int, list[tuple[int, int]]] = {}
     for f in figures:
-        by_sent.setdefault(doc[f[0]].sent.start, []).append(f)
+        by_sent.setdefault(sent_of(doc, f[0]).start, []).append(f)
     years: dict[int, int | None] = {}
     prev_frame: Frame | None = None
     prev_end_char = -1
+    text = doc.text  # Doc.text joins every token: build it once
     for sent in doc.sents:
         exprs = year_expressions(doc, sent, ref_year, masked)
         yoy = _has_year_on_year(doc, sent)
         frame = sentence_frame(exprs, yoy, ref_year)
-        same_paragraph = prev_end_char >= 0 and "\n" not in doc.text[prev_end_char : sent.start_char]
+        same_paragraph = prev_end_char >= 0 and "\n" not in text[prev_end_char : sent.start_char]
         carry = prev_frame if (same_paragraph and prev_frame and prev_frame.explicit) else None
         sent_figs = by_sent.get(sent.start, [])
         roles = change_roles(doc, sent, sent_figs)
@@ -585,7 +596,7 @@ class SourceTracker:
             carried.append(current)
         out: dict[int, SourceRef | None] = {}
         for s, _e in figures:
-            k = sent_index[doc[s].sent.start]
+            k = sent_index[sent_of(doc, s).start]
             out[s] = carried[k] or first
         return out
 

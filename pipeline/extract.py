@@ -27,7 +27,7 @@ from pipeline.context import (
     subject_for,
     title_year,
 )
-from pipeline.nlp import get_nlp
+from pipeline.nlp import get_nlp, sent_of, sent_text
 from pipeline.rules import RULES_DIR
 from schemas.records import SCHEMA_VERSION, MetricMention
 
@@ -83,7 +83,7 @@ def _restated(doc, cands: list[Candidate], k: int) -> bool:
         return False
     nxt = cands[k + 1]
     return (
-        doc[nxt.anchor].sent == doc[c.anchor].sent
+        sent_of(doc, nxt.anchor) == sent_of(doc, c.anchor)
         and nxt.kind == "percentage"
         and nxt.start > 0
         and doc[nxt.start - 1].text == "("
@@ -137,7 +137,7 @@ def extract(article: Article) -> Extraction:
             "article_id": article.article_id,
             "span": {"start": span.start_char, "end": span.end_char},
             "text": span.text,
-            "sentence": tok.sent.text.strip(),
+            "sentence": sent_text(doc, tok.i).strip(),
             "kind": kind,
             "value": round(value, 4),
             "unit": _unit(kind, c.unit, metric),

@@ -8,7 +8,8 @@ No trained Dutch model is available offline, so everything here is rules:
    capital, a digit or a quote (spaCy's sentencizer would join a heading line
    with the paragraph below it);
 3. ``cx_numerals``: every numeral found by ``pipeline.numbers`` becomes one
-   token carrying ``token._.num`` (value) and ``token._.numform``; numerals
+   token carrying ``token._.num`` (value) and ``token._.numform`` (also as
+   ``NORM`` = ``num_<form>``, which the rule patterns match on); numerals
    that are not quantities (years, dates, list numbers, numbers in names,
    phone numbers) keep ``_.num = None`` and say why in ``_.numform``;
 4. ``span_ruler``: the kind rules of ``rules/<kind>.yaml`` as a SpanRuler
@@ -21,9 +22,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy
+
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
 from pipeline.numbers import find_numerals
@@ -56,32 +60,36 @@ _LIST_ITEM_RE = re.compile(r"(?m)^[ \t\u00a0]*(\d{1,2})[.)][ \t]")
 
 @Language.component("cx_sentences")
 def cx_sentences(doc: Doc) -> Doc:
-    """Sentence starts at line breaks and after sentence punctuation."""
+    """Sentence starts at line breaks and after sentence punctuation.
+
+    Set in one ``from_array`` call: assigning ``Token.is_sent_start`` one token
+    at a time re-checks the whole doc each time (quadratic on long texts).
+    """
     closers = {'"', "”", "’", "'", ")", "»"}
+    enders = {".", "!", "?", "…", "..", "..."}
+    starts = numpy.full(len(doc), -1, dtype="int32")  # -1: not a start, 1: a start
     for i, tok in enumerate(doc):
         if i == 0:
-            tok.is_sent_start = True
+            starts[i] = 1
             continue
         prev = doc[i - 1]
         if tok.is_space:
-            tok.is_sent_start = False
-        elif "\n" in prev.text or "\n" in prev.whitespace_:
-            tok.is_sent_start = True
-        elif prev.text in (".", "!", "?", "…", "..", "...") or (prev.text in closers and i >= 2 and doc[i - 2].text in (".", "!", "?")):
+            continue
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            starts[i] = 1
+        elif prev.text in enders or (prev.text in closers and i >= 2 and doc[i - 2].text in enders):
             # a new sentence starts with a capital, a digit or an opening quote
             first = tok.text[:1]
-            tok.is_sent_start = (
-                (first.isupper() or first.isdigit() or first in '"“‘\'(•–-')
-                and tok.text not in closers
-            )
-        else:
-            tok.is_sent_start = False
+            if (first.isupper() or first.isdigit() or first in "\"“‘'(•–-") and tok.text not in closers:
+                starts[i] = 1
+    if len(doc):
+        # spaCy stores -1 (not a start) wrapped in a uint64 array
+        doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))
     return doc
 
 
-def _exclusion(doc: Doc, start: int, end: int, value: float, form: str, masked: list[tuple[int, int]]) -> str | None:
+def _exclusion(text: str, start: int, end: int, value: float, form: str, masked: list[tuple[int, int]]) -> str | None:
     """Why a numeral is not a quantity, or None when it may be one."""
-    text = doc.text
     if any(s < end and start < e for s, e in masked):
         return "phone"
     if form == "digits" and re.fullmatch(r"\d{4}", text[start:end]) and 1900 <= value <= 2100:
@@ -112,7 +120,7 @@ def cx_numerals(doc: Doc) -> Doc:
         span = doc.char_span(n.start, n.end)
         if span is None:  # inside a larger token: COVID-19, a URL, 18-10-2021
             continue
-        why = "list" if n.start in list_items else _exclusion(doc, n.start, n.end, n.value, n.form, masked)
+        why = "list" if n.start in list_items else _exclusion(text, n.start, n.end, n.value, n.form, masked)
         spans.append((span, n, why))
     with doc.retokenize() as retok:
         for span, _n, _why in spans:
@@ -124,7 +132,35 @@ def cx_numerals(doc: Doc) -> Doc:
         tok._.numform = why or n.form
         tok._.num = None if why else n.value
         tok._.ratio_b = n.ratio_second
+        # the form as NORM too: rules match on it natively ('num_digits'), much faster than '_' attributes
+        tok.norm_ = f"num_{tok._.numform}"
     return doc
+
+
+def sent_of(doc: Doc, i: int) -> Span:
+    """The sentence of token i, from an index built once per doc.
+
+    ``Token.sent`` walks the sentence every call, which is quadratic on a long one.
+    """
+    index = doc.user_data.get("cx_sent_index")
+    if index is None:
+        sents = list(doc.sents)
+        owner = [0] * len(doc)
+        for k, sent in enumerate(sents):
+            for j in range(sent.start, sent.end):
+                owner[j] = k
+        index = doc.user_data["cx_sent_index"] = (sents, owner)
+    sents, owner = index
+    return sents[owner[i]]
+
+
+def sent_text(doc: Doc, i: int) -> str:
+    """The text of token i's sentence, built once per sentence."""
+    cache = doc.user_data.setdefault("cx_sent_text", {})
+    sent = sent_of(doc, i)
+    if sent.start not in cache:
+        cache[sent.start] = sent.text
+    return cache[sent.start]
 
 
 def _tokenizer_rules(nlp: Language) -> None:

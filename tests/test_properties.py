@@ -1,0 +1,64 @@
+"""The extractor never crashes on text, and every record it returns is valid and traceable."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract import extract_text
+from schemas.records import MetricMention
+
+from .conftest import CORPUS
+
+NASTY = sorted((CORPUS.parent / "tests" / "nasty").glob("*.txt"))
+SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+PIECES = [" 64 procent ", "2,9 keer meer", "+13", "-5", "de helft", "één op de vijf", "€ 2,5 miljoen", "38/62",
+          "(71%)", "1.359", "\n", ".", ",", "van", "naar", "in 2021", "vorig jaar", "aldus ", "Zendesk", "“", "”"]
+
+
+def check(text: str) -> None:
+    result = extract_text(text)
+    for m in result.mentions:
+        MetricMention.model_validate(m)
+        s, e = m["span"]["start"], m["span"]["end"]
+        assert 0 <= s < e <= len(text)
+        assert text[s:e] == m["text"]
+    for r in result.rejections:
+        assert r["reason"]
+
+
+@pytest.mark.parametrize("path", NASTY, ids=lambda p: p.name)
+def test_nasty_corpus(path):
+    check(path.read_text(encoding="utf-8"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_arbitrary_unicode(text):
+    check(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=5), max_size=60))
+def test_dutch_like_soup(parts):
+    check("".join(parts))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, len(SEED_TEXTS) - 1), st.integers(0, 2**32 - 1), st.integers(1, 30))
+def test_real_articles_with_random_edits(idx, seed, n_edits):
+    rng = random.Random(seed)
+    chars = list(SEED_TEXTS[idx])
+    for _ in range(n_edits):
+        op = rng.choice(("delete", "insert", "swap"))
+        pos = rng.randrange(len(chars))
+        if op == "delete":
+            del chars[pos]
+        elif op == "insert":
+            chars.insert(pos, rng.choice(["%", "0", ",", ".", " ", "\n", "procent", "keer", "(", "€", "\x00", "é"]))
+        else:
+            chars[pos] = rng.choice("0123456789 ,.%")
+    check("".join(chars))
