@@ -241,6 +241,8 @@ def extract_corpus(
     corpus_p, out_p = Path(corpus), Path(out)
     check_writable(out_p)
     with run_lock(out_p, wait_seconds=lock_wait_seconds):
+        for stale in out_p.glob(".*.tmp"):  # left by a run killed mid-write; we hold the lock
+            stale.unlink(missing_ok=True)
         entries = list_corpus(corpus_p, max_bytes)
         version = extractor_version()
         manifest = {} if full else load_manifest(out_p)
