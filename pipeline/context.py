@@ -445,10 +445,12 @@ _SPEECH = _alt(SOURCES["speech_verbs"])
 _POLL = _alt(SOURCES["poll_words"])
 _NOT_ORG = set(SOURCES["not_organizations"])
 _ABBREV = set(SOURCES["abbreviations"])
+_ORG_WORDS = set(SOURCES["org_words"])
+_DESCRIPTOR_SET = {w.lower() for w in SOURCES["org_descriptors"]}
 
 _RE_VAN_ORG = re.compile(rf"\s(?:van|door)\s+(?:(?i:de|het)\s+)?(?:(?i:{_DESCRIPTORS})\s+)?(?P<org>{ORG})")
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}))\b")
-_RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_CUES})(?:\s+\d{{4}})?)$")
+_RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
 _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
     rf"(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
@@ -482,6 +484,8 @@ class SourceRef:
 def clean_org(name: str, lower_words: set[str]) -> str | None:
     """Trim an organization name; None when it is not one (a common word, an acronym of a KPI)."""
     words = name.split()
+    while words and words[0].lower() in _DESCRIPTOR_SET:  # 'Onderzoeksbureau Motivaction'
+        words = words[1:]
     for k, w in enumerate(words):  # a name ends where a sentence ends: 'NTT Ltd.. CX-strategie'
         if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and k < len(words) - 1:
             words = words[: k + 1]
@@ -573,7 +577,8 @@ class SourceTracker:
             employer = self.people.get(person) or self.people.get(person.split()[-1])
             if employer:
                 return SourceRef(employer, report=report, person=person)
-            if m.group(0).lower().startswith("volgens") and " " not in person:
+            looks_like_org = " " not in person or any(w in _ORG_WORDS for w in person.split())
+            if m.group(0).lower().split()[0] in ("volgens", "aldus") and looks_like_org:
                 org = clean_org(person, self.lower_words)
                 if org:
                     return SourceRef(org, report=report)

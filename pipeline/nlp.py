@@ -164,7 +164,7 @@ def sent_text(doc: Doc, i: int) -> str:
 
 
 def _tokenizer_rules(nlp: Language) -> None:
-    suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰"]
+    suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰", r"(?<=[0-9])x"]
     infixes = list(nlp.Defaults.infixes) + [
         r"(?<=[.!?])[\"“”‘’'](?=[A-Z“\"])",  # omzet."De -> omzet . " De
         r"(?<=[0-9a-z])[.!?](?=[\"“”‘’'][A-Z])",

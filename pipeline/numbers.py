@@ -49,7 +49,7 @@ ONE_BEFORE = "|".join(re.escape(w) for w in NUMBERS.tables["one_before"])
 HALF = "|".join(sorted((re.escape(w) for w in _HALF_WORDS), key=len, reverse=True))
 
 _B = r"(?<![\w.,/+\-−–])"  # left boundary: not inside a word, number, URL or name like COVID-19
-_E = r"(?![\w/]|[.,]\d)"  # right boundary
+_E = r"(?!(?!x\b)[\w/]|[.,]\d)"  # right boundary ('3x vaker' keeps its x outside the numeral)
 
 _NUMERAL_RE = re.compile(
     "|".join(
