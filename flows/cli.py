@@ -79,12 +79,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunError as exc:
         return _error(str(exc))
     if not args.no_report:
-        try:
-            from flows.report import write_report
+        from flows.report import write_report
 
-            write_report(out)
-        except ImportError:
-            pass
+        try:
+            write_report(out, corpus)
+        except OSError as exc:  # the data is written; a report that cannot be is not fatal
+            print(f"cxmetrics: report not written: {exc}", file=sys.stderr)
     _print_summary(summary)
     return EXIT_OK
 

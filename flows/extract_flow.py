@@ -294,6 +294,7 @@ def extract_corpus(
         new_manifest = {
             "extractor_version": version,
             "schema_version": SCHEMA_VERSION,
+            "corpus": str(corpus_p.resolve()),  # where the report finds the article texts
             "articles": {},
             "outputs": {name: sha256_file(out_p / name) for name in OUTPUT_FILES},
             "summary": {k: v for k, v in summary.as_dict().items() if k in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind")},
