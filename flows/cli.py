@@ -67,26 +67,56 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         flow_fn = extract_corpus.with_options(task_runner=dask_task_runner(args.dask))
     try:
-        summary = flow_fn(
+        state = flow_fn(
             corpus=str(corpus),
             out=str(out),
             full=args.full,
             batch_size=args.batch_size,
             max_bytes=args.max_bytes,
             lock_wait_seconds=args.wait,
+            report=not args.no_report,
             progress=_Progress(),
+            return_state=True,
         )
+        summary = state.result()
     except RunError as exc:
         return _error(str(exc))
-    if not args.no_report:
-        from flows.report import write_report
-
-        try:
-            write_report(out, corpus)
-        except OSError as exc:  # the data is written; a report that cannot be is not fatal
-            print(f"cxmetrics: report not written: {exc}", file=sys.stderr)
+    _settle(state.state_details.flow_run_id, summary["tasks"])
     _print_summary(summary)
     return EXIT_OK
+
+
+def _settle(flow_run_id, n_tasks: int, timeout: float = 10.0) -> None:
+    """Wait until the Prefect server has recorded this run's task runs, so exiting is quiet.
+
+    Why: task-run states reach the server as events, which its task-run recorder
+    writes to SQLite shortly after. When a short run exits at once, Prefect's
+    temporary server is stopped while that write is in flight; the write is
+    cancelled and the recorder logs "Error flushing 1 events" with a
+    CancelledError traceback (seen with Prefect 3.8.8). Nothing is lost for us
+    (the output is already written), but a clean run must not print errors, so
+    we wait, briefly and best-effort, until every task run is recorded as final.
+    """
+    if not flow_run_id or not n_tasks:
+        return
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+        from prefect.client.schemas.sorting import TaskRunSort
+        from prefect.events.worker import EventsWorker
+
+        EventsWorker.drain_all(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        with get_client(sync_client=True) as client:
+            flt = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            while time.monotonic() < deadline:
+                # the sync client needs limit and sort spelled out (422 without them in 3.8.8)
+                runs = client.read_task_runs(flow_run_filter=flt, limit=200, sort=TaskRunSort.EXPECTED_START_TIME_DESC)
+                if len(runs) >= min(n_tasks, 200) and all(r.state is not None and r.state.is_final() for r in runs):
+                    return
+                time.sleep(0.1)
+    except Exception:  # best effort: never fail a finished run over its bookkeeping
+        return
 
 
 def _print_summary(s: dict) -> None:
@@ -159,9 +189,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _prefect_env()
+    from flows.io import RunError, check_writable
     from flows.serve import serve
 
-    return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval)
+    if args.interval is not None and args.interval < 1:
+        return _error("--interval must be at least 1 second")
+    try:
+        check_writable(Path(args.out))
+    except RunError as exc:
+        return _error(str(exc))
+    return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,8 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=cmd_report)
 
     s = sub.add_parser("serve", help="serve the flow on a schedule (a local Prefect server is started if none is set)")
-    s.add_argument("--corpus", default="corpus")
-    s.add_argument("--out", default="out")
+    s.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
+    s.add_argument("--out", default="out", help="output folder (default: out)")
+    s.add_argument("--state", default=".state", help="where the local Prefect server keeps its SQLite database (default: .state)")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--cron", help="cron expression, e.g. '*/10 * * * *'")
     g.add_argument("--interval", type=int, help="seconds between runs (default: 600)")

@@ -151,6 +151,7 @@ class RunSummary:
     deleted: int = 0
     unchanged: int = 0
     processed: int = 0
+    tasks: int = 0  # extraction task runs submitted (batches)
     out: str = ""
 
     def as_dict(self) -> dict:
@@ -235,9 +236,14 @@ def extract_corpus(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_bytes: int = DEFAULT_MAX_BYTES,
     lock_wait_seconds: float = 0.0,
+    report: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """List the corpus, extract new and changed articles in batches, write the three files."""
+    """List the corpus, extract new and changed articles in batches, write the three files.
+
+    With ``report=True`` the HTML review report under ``out/report/`` is rewritten too
+    (while the lock is held), whenever the output changed or the report is missing.
+    """
     corpus_p, out_p = Path(corpus), Path(out)
     check_writable(out_p)
     with run_lock(out_p, wait_seconds=lock_wait_seconds):
@@ -266,6 +272,7 @@ def extract_corpus(
 
         done = 0
         futures = [extract_batch.submit(str(corpus_p), str(out_p), b, max_bytes, version) for b in _chunks(todo, batch_size)]
+        summary.tasks = len(futures)
         results: list[dict] = []
         for fut in futures:
             batch = fut.result()
@@ -304,8 +311,19 @@ def extract_corpus(
             sha = by_path.get(e.path) or known.get(e.path, {}).get("sha256", "")
             new_manifest["articles"][e.path] = {"size": e.size, "mtime_ns": e.mtime_ns, "sha256": sha}
         save_manifest(out_p, new_manifest)
+        if report and (not nothing_changed or not (out_p / "report" / "index.html").exists()):
+            _write_report(out_p, corpus_p)
     _publish_artifact(summary)
     return summary.as_dict()
+
+
+def _write_report(out: Path, corpus: Path) -> None:
+    from flows.report import write_report
+
+    try:
+        write_report(out, corpus)
+    except OSError as exc:  # the data is written; a report that cannot be is not fatal
+        print(f"cxmetrics: report not written: {exc}", file=sys.stderr)
 
 
 def _publish_artifact(summary: RunSummary) -> None:

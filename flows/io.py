@@ -20,6 +20,8 @@ from pipeline.article import SUPPORTED_SUFFIXES
 
 STATE_DIR = ".cxmetrics"  # inside the output folder: manifest, per-article cache, lock
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once: os.umask can only be read by setting it
 
 
 class RunError(RuntimeError):
@@ -40,6 +42,7 @@ def atomic_writer(path: Path) -> Iterator:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; downstream readers need the usual mode
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
             fh.flush()

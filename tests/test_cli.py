@@ -58,3 +58,20 @@ def test_run_then_eval(tmp_path, capsys):
     assert main(["eval", "--gold", str(GOLD), "--pred", str(out / "metrics.jsonl"), "--errors"]) == 0
     table = capsys.readouterr().out
     assert "mention precision" in table and "year accuracy" in table
+
+
+def test_clean_run_as_a_new_user_is_quiet(tmp_path):
+    """The real command with Prefect's temporary server, as `make run` does: exit 0, the
+    summary on stdout, and nothing on stderr (no ERROR lines at shutdown, no tracebacks)."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_LOGGING_LEVEL"] = "INFO"  # show everything Prefect would say
+    r = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--corpus", str(ROOT / "corpus"), "--out", str(tmp_path / "out"),
+         "--batch-size", "2"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "5 articles (5 ok" in r.stdout
+    noisy = [line for line in (r.stdout + r.stderr).splitlines() if "ERROR" in line or "Traceback" in line]
+    assert not noisy, r.stderr
+    assert (tmp_path / "out" / "report" / "index.html").exists()

@@ -68,3 +68,13 @@ def test_list_corpus_flags_problems_without_reading(tmp_path):
 def test_missing_corpus_is_a_run_error(tmp_path):
     with pytest.raises(RunError, match="does not exist"):
         list_corpus(tmp_path / "nope")
+
+
+def test_written_files_get_the_usual_mode_not_mkstemp_private(tmp_path):
+    # mkstemp creates 0600 files; downstream readers running as another user
+    # (a dashboard, a cron job) must be able to read the output like any file.
+    import flows.io as io_mod
+
+    path = tmp_path / "metrics.jsonl"
+    atomic_write_lines(path, [{"v": 1}])
+    assert path.stat().st_mode & 0o777 == 0o666 & ~io_mod._UMASK
