@@ -248,11 +248,26 @@ class Frame:
     explicit: bool = False
 
 
+def _sentence_lowers(doc: Doc, sent: Span) -> list[str]:
+    """Lower-cased tokens of a sentence, computed once per sentence (the year
+    rules look up dozens of phrases in every sentence)."""
+    key = ("cx_lowers", sent.start, sent.end)
+    lows = doc.user_data.get(key)
+    if lows is None:
+        lows = doc.user_data[key] = [t.lower_ for t in sent]
+    return lows
+
+
 def _phrase_positions(doc: Doc, sent: Span, phrase: str) -> list[int]:
     words = phrase.split()
     n = len(words)
-    lows = [t.lower_ for t in sent]
-    return [sent.start + k for k in range(len(lows) - n + 1) if lows[k : k + n] == words]
+    lows = _sentence_lowers(doc, sent)
+    first = words[0]
+    return [
+        sent.start + k
+        for k in range(len(lows) - n + 1)
+        if lows[k] == first and lows[k : k + n] == words
+    ]
 
 
 @lru_cache(maxsize=256)
