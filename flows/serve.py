@@ -119,7 +119,9 @@ def _serve_flow(corpus: str, out: str, cron: str | None, interval: int | None) -
             await self.astop()
 
     schedule = {"cron": cron} if cron else {"interval": interval or DEFAULT_INTERVAL}
-    runner = _DrainingRunner(name=DEPLOYMENT, pause_on_shutdown=False)
+    # limit=1: one run at a time; a run due while another is still going waits for the
+    # next poll instead of queueing on the output lock
+    runner = _DrainingRunner(name=DEPLOYMENT, pause_on_shutdown=False, limit=1)
     deployment_id = runner.add_flow(
         extract_corpus,
         name=DEPLOYMENT,

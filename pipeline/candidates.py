@@ -119,7 +119,8 @@ def find_candidates(doc: Doc) -> tuple[list[Candidate], list[int]]:
             anchor=anchor,
             kind=rule.kind or "",
             rule=rule.id,
-            unit=rule.unit or marker_unit,
+            # a range's first number takes the unit at the end of the match: 'van 6 naar 5 minuten'
+            unit=rule.unit or marker_unit or _AFTER.get(span[-1].lower_),
             sign=rule.sign,
             scale=rule.scale,
             priority=rule.priority,

@@ -146,6 +146,28 @@ def _in_range(metric: str, value: float) -> bool:
     return lo <= value <= hi
 
 
+_GRADE_VERBS = set(METRICS["grade_verbs"])
+_GRADE_ADJ = set(METRICS["grade_adjectives"])
+_GRADE_CUSTOMERS = re.compile(METRICS["grade_customers"])
+_GRADE_TEXT = re.compile(r"(?:10|[1-9])(?:,\d)?")
+
+
+def _grade(doc: Doc, i: int, sent: Span) -> bool:
+    """'Klanten geven de dienstverlening gemiddeld een 7,5': 'een' + a 1..10 value
+    (at most one decimal), in a sentence whose verb grades something."""
+    tok = doc[i]
+    if tok._.numform != "digits" or not _GRADE_TEXT.fullmatch(tok.text):
+        return False
+    j = i - 1
+    while j > sent.start and doc[j].lower_ in _GRADE_ADJ:
+        j -= 1
+    if j < sent.start or doc[j].lower_ != "een":
+        return False
+    if i + 1 < len(doc) and doc[i + 1].is_alpha and doc[i + 1].lower_ not in _LINK_WORDS | {"als", "voor", "en", "in"}:
+        return False  # 'een 8 jaar', 'een 5 procent': a numeral with its own noun is no grade
+    return any(lw in _GRADE_VERBS for lw in _sentence_lowers(doc, sent))
+
+
 def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, str] | None:
     """(kind, metric, rule id) for a numeral no kind rule claimed, or None to drop it.
 
@@ -161,6 +183,9 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     if metric and _in_range(metric, value):
         return "score", metric, "score.bare_with_metric"
     sent = sent_of(doc, tok.i)
+    if metric is None and _grade(doc, i, sent):
+        graded_by_customers = _GRADE_CUSTOMERS.search(sent.text.lower())
+        return "score", ("customer_satisfaction" if graded_by_customers else None), "score.grade"
     prev = doc[i - 1].lower_ if i > 0 else ""
     if prev in ("van", "naar") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
         return "count", None, "count.bare_aantal_change"
@@ -463,14 +488,20 @@ _ABBREV = set(SOURCES["abbreviations"])
 _ORG_WORDS = set(SOURCES["org_words"])
 _DESCRIPTOR_SET = {w.lower() for w in SOURCES["org_descriptors"]}
 
-_RE_VAN_ORG = re.compile(rf"\s(?:van|door)\s+(?:(?i:de|het)\s+)?(?:(?i:{_DESCRIPTORS})\s+)?(?P<org>{ORG})")
-_RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}))\b")
+_PEOPLE_CUES = {w.lower() for w in SOURCES["people_cues"]}
+_ARTICLE_OR_DESCRIPTOR = rf"(?:(?i:de|het)\s+)?(?:(?i:{_DESCRIPTORS})\s+)?"
+_RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}(?P<org>{ORG})")
+_RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
 _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
-    rf"(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
+    rf"(?:(?i:de|het)\s+(?:(?i:{_DESCRIPTORS})\s+)?|(?i:{_DESCRIPTORS})\s+)?(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
 )
 _RE_POLL = re.compile(rf"(?i:\b(?:{_POLL}))\b[^.?!]{{0,60}}?\bvia\s+(?P<org>{ORG})")
+# 'volgens het CBS', 'Dat meldt onderzoeksbureau GfK': an article or a descriptor says the name is an organization
+_RE_ATTRIBUTION_ORG = re.compile(
+    rf"\b(?i:{_alt(SOURCES['org_attribution_verbs'])})\s+(?:(?i:de|het)\s+(?:(?i:{_DESCRIPTORS})\s+)?|(?i:{_DESCRIPTORS})\s+)(?P<org>{ORG})"
+)
 _RE_BRON = re.compile(rf"\b(?i:bron)\s*:\s*(?P<org>{ORG})")
 _RE_SPEECH_BIJ = re.compile(
     rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})\s*,\s*(?P<role>[^.;\"“”]{{0,100}}?)\s+bij\s+(?P<org>{ORG})"
@@ -478,7 +509,8 @@ _RE_SPEECH_BIJ = re.compile(
 _RE_SPEECH_VAN = re.compile(
     rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})\s*,\s*(?P<role>[^.;\"“”]{{0,100}}?)\s+van\s+(?P<org>{ORG})"
 )
-_RE_SPEECH = re.compile(rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})")
+_ORG_ATTRIBUTION = {w.lower() for w in SOURCES["org_attribution_verbs"]}
+_RE_SPEECH = re.compile(rf"\b(?i:{_alt(SOURCES['speech_verbs'] + SOURCES['org_attribution_verbs'])})\s+(?P<person>{PERSON})")
 _RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
 _RE_REPORT = re.compile(
     r"(?P<report>(?:[A-Z][\w\-]*\s+){1,8}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?)"
@@ -496,8 +528,18 @@ class SourceRef:
         return {"organization": self.organization, "report": self.report, "person": self.person}
 
 
-def clean_org(name: str, lower_words: set[str]) -> str | None:
-    """Trim an organization name; None when it is not one (a common word, an acronym of a KPI)."""
+def _generic(word: str, lower_words: set[str]) -> bool:
+    return word.lower() in STOP_WORDS or word in _NOT_ORG or word.lower() in lower_words
+
+
+def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | None:
+    """Trim an organization name; None when it is not one (a common word, an acronym of a KPI).
+
+    ``initial``: the name stands at the start of the sentence, where a capital says
+    nothing ('Klanten van Zendesk'), so leading common words are dropped. After
+    'van', 'volgens' and the like every capitalised word belongs to the name
+    ('van Customer Talk'), unless all of them are common words.
+    """
     words = name.split()
     while words and words[0].lower() in _DESCRIPTOR_SET:  # 'Onderzoeksbureau Motivaction'
         words = words[1:]
@@ -505,8 +547,12 @@ def clean_org(name: str, lower_words: set[str]) -> str | None:
         if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and k < len(words) - 1:
             words = words[: k + 1]
             break
-    while words and (words[0].lower() in STOP_WORDS or words[0] in _NOT_ORG or words[0].lower() in lower_words):
-        words = words[1:]
+    if initial or all(_generic(w, lower_words) for w in words):
+        while words and _generic(words[0], lower_words):
+            words = words[1:]
+    else:
+        while words and words[0].lower() in STOP_WORDS:
+            words = words[1:]
     while words and words[-1].lower() in STOP_WORDS:
         words = words[:-1]
     if not words:
@@ -549,11 +595,13 @@ class SourceTracker:
         return tracker
 
     def _org(self, m: re.Match) -> str | None:
-        return clean_org(m.group("org"), self.lower_words)
+        initial = not m.string[: m.start("org")].strip(" \t\"“‘'(")
+        return clean_org(m.group("org"), self.lower_words, initial=initial)
 
-    def _cue_van(self, sentence: str) -> tuple[str, str | None] | None:
+    def _cue_van(self, sentence: str) -> SourceRef | None:
         """'onderzoek van X', 'het rapport <titel> van de X', 'de cijfers van X': a cue noun
-        within the same phrase before 'van'/'door' and an organization after it."""
+        within the same phrase before 'van'/'door' and an organization after it.
+        After a cue for people ('onderzoeker Peter Jansen van TNO') the name is the person."""
         for m in _RE_VAN_ORG.finditer(sentence):
             window = sentence[max(0, m.start() - 90) : m.start()]
             window = re.split(r"[.,;:!?\"“”]", window)[-1]
@@ -565,7 +613,11 @@ class SourceTracker:
             org = self._org(m)
             if org:
                 title = window[cue.end() :].strip(" ()")
-                return org, (title if title[:1].isupper() else None)
+                named = title if title[:1].isupper() else None
+                if cue.group(0).lower() in _PEOPLE_CUES:
+                    person = named if named and re.fullmatch(PERSON, named) else None
+                    return SourceRef(org, person=person)
+                return SourceRef(org, report=named)
         return None
 
     def sentence_source(self, sentence: str) -> SourceRef | None:
@@ -575,8 +627,8 @@ class SourceTracker:
             report = rm.group("report").strip()
         found = self._cue_van(sentence)
         if found:
-            return SourceRef(found[0], report=report or found[1])
-        for rx in (_RE_HYPHEN, _RE_SUBJECT, _RE_POLL, _RE_BRON):
+            return SourceRef(found.organization, report=report or found.report, person=found.person)
+        for rx in (_RE_HYPHEN, _RE_SUBJECT, _RE_ATTRIBUTION_ORG, _RE_POLL, _RE_BRON):
             for m in rx.finditer(sentence):
                 org = self._org(m)
                 if org:
@@ -593,8 +645,9 @@ class SourceTracker:
             if employer:
                 return SourceRef(employer, report=report, person=person)
             looks_like_org = " " not in person or any(w in _ORG_WORDS for w in person.split())
-            if m.group(0).lower().split()[0] in ("volgens", "aldus") and looks_like_org:
-                org = clean_org(person, self.lower_words)
+            if m.group(0).lower().split()[0] in _ORG_ATTRIBUTION and looks_like_org:
+                whole = re.match(ORG, sentence[m.start("person") :])  # 'Thuiswinkel.org', not 'Thuiswinkel'
+                org = clean_org(whole.group(0) if whole else person, self.lower_words, initial=False)
                 if org:
                     return SourceRef(org, report=report)
         return None

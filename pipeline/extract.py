@@ -62,13 +62,13 @@ _UNITS = {
 }
 
 
-def _unit(kind: str, cand_unit: str | None, metric: str | None) -> str | None:
+def _unit(kind: str, cand_unit: str | None, metric: str | None, rule: str = "") -> str | None:
     if kind in _UNITS:
         return _UNITS[kind]
     if kind == "score":
         if cand_unit == "stars":
             return "stars"
-        return "grade" if metric == "customer_satisfaction" else "points"
+        return "grade" if metric == "customer_satisfaction" or rule == "score.grade" else "points"
     if kind == "count":
         return None
     if kind == "ratio":
@@ -121,7 +121,7 @@ def extract(article: Article) -> Extraction:
         tok = doc[c.anchor]
         kind = c.kind
         metric = metric_for(doc, kind, c.start, c.end, terms)
-        if kind == "score" and metric is None and c.rule == "score.bare_with_metric":
+        if kind == "score" and metric is None and c.rule in ("score.bare_with_metric", "score.grade"):
             metric = resolve_bare(doc, c.anchor, terms)[1]
         if kind == "count" and c.start == c.anchor and c.end == c.anchor + 1:
             # 'gemiddeld een 7,5' for klanttevredenheid is a grade, not a count
@@ -140,7 +140,7 @@ def extract(article: Article) -> Extraction:
             "sentence": sent_text(doc, tok.i).strip(),
             "kind": kind,
             "value": round(value, 4),
-            "unit": _unit(kind, c.unit, metric),
+            "unit": _unit(kind, c.unit, metric, c.rule),
             "qualifier": qualifier_for(doc, c.start, c.end),
             "metric": metric,
             "subject": subject_for(doc, kind, c.start, c.end, metric, terms),

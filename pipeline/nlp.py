@@ -55,6 +55,7 @@ for _name, _default in (("num", None), ("numform", None), ("numtext", None), ("r
 _MONTHS = set(EXCLUDE["months"])
 _NAME_PREFIXES = set(EXCLUDE["name_prefixes"])
 _PHONE_RE = re.compile(EXCLUDE["phone_regex"])
+_POSTCODE_AFTER = re.compile(r"[ \u00a0]?[A-Z]{2}\b")
 _LIST_ITEM_RE = re.compile(r"(?m)^[ \t\u00a0]*(\d{1,2})[.)][ \t]")
 
 
@@ -94,6 +95,8 @@ def _exclusion(text: str, start: int, end: int, value: float, form: str, masked:
         return "phone"
     if form == "digits" and re.fullmatch(r"\d{4}", text[start:end]) and 1900 <= value <= 2100:
         return "year"
+    if form == "digits" and re.fullmatch(r"[1-9]\d{3}", text[start:end]) and _POSTCODE_AFTER.match(text, end):
+        return "postcode"  # 1000 AB Amsterdam
     after = text[end : end + 20].lstrip().split(" ", 1)[0].lower().strip(".,;:)")
     if form in ("digits", "word") and after in _MONTHS:
         return "date"
@@ -164,7 +167,7 @@ def sent_text(doc: Doc, i: int) -> str:
 
 
 def _tokenizer_rules(nlp: Language) -> None:
-    suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰", r"(?<=[0-9])x"]
+    suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰", r"(?<=[0-9])x", r"(?<=[0-9]),[-=–]{1,2}"]
     infixes = list(nlp.Defaults.infixes) + [
         r"(?<=[.!?])[\"“”‘’'](?=[A-Z“\"])",  # omzet."De -> omzet . " De
         r"(?<=[0-9a-z])[.!?](?=[\"“”‘’'][A-Z])",

@@ -33,6 +33,9 @@ _FRACTION_WORDS: dict[str, float] = NUMBERS.tables["fraction_words"]
 _HALF_WORDS: dict[str, float] = NUMBERS.tables["half_words"]
 _NOT_NUMBER_WORDS: set[str] = set(NUMBERS.tables["not_number_words"])
 _FRACTION_NOT_BEFORE: set[str] = set(NUMBERS.tables["fraction_not_before"])
+# 'drie van de vier klanten' is a share; 'drie van de vier pijlers' is not: out of other
+# than ten or a hundred, 'X van de Y' needs a group of people or firms after it
+_POPULATION: set[str] = set(load_rules("count").tables["population_nouns"])
 
 _WORD_ATOMS = (
     "nul|een|één|eén|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|"
@@ -164,6 +167,11 @@ def _fraction_value(m: re.Match[str]) -> float | None:
     return round(n * denom, 2)
 
 
+def _after_geen(text: str, start: int) -> bool:
+    before = text[max(0, start - 12) : start].split()
+    return bool(before) and before[-1].lower() == "geen"
+
+
 def find_numerals(text: str) -> list[Numeral]:
     """Every numeral in ``text``, left to right, non-overlapping."""
     out: list[Numeral] = []
@@ -184,13 +192,17 @@ def find_numerals(text: str) -> list[Numeral]:
             b = parse_number(m.group("per_b"))
             if a is None or not b or a > b or a <= 0:
                 continue
-            # 'X van de Y' is a share only out of ten or a hundred (vier van de tien)
-            if re.search(r"\svan\s", raw) and b not in (10, 100):
-                continue
+            # 'X van de Y' is a share out of ten or a hundred (vier van de tien), or of a group
+            following = text[e : e + 40].split(maxsplit=1)
+            group = bool(following) and following[0].lower().strip(".,;:") in _POPULATION
+            if re.search(r"\svan\s", raw) and ((b not in (10, 100) and not group) or a == 1):
+                continue  # 'een van de vier klanten' is one of them, not a share
             out.append(Numeral(s, e, raw, round(100.0 * a / b, 2), "fraction"))
         elif kind == "frac":
             v = _fraction_value(m)
             following = text[e : e + 30].split(maxsplit=1)
+            if v is None and m.group("frac_n") is None and _after_geen(text, s) and following[:1] == ["van"]:
+                v = round(_FRACTION_WORDS[m.group("frac_d").lower()], 2)  # 'nog geen kwart van de bedrijven'
             if following and following[0].lower().strip(".,;:") in _FRACTION_NOT_BEFORE:
                 continue
             if v is not None:

@@ -87,3 +87,24 @@ def test_served_flow_picks_up_a_new_article_and_stops_cleanly(tmp_path: Path) ->
     assert not _healthy(url.group(1))
     # a clean run is quiet: no errors, tracebacks or never-awaited coroutines on stderr
     assert not re.search(r"ERROR|Traceback|never awaited", stderr), stderr
+
+
+def test_prefect_yaml_deploys_the_same_flow_and_schedule():
+    """prefect.yaml (for `prefect deploy`) must point at the real flow with parameters it accepts."""
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    from flows.extract_flow import extract_corpus
+    from flows.serve import DEFAULT_INTERVAL, DEPLOYMENT
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (dep,) = spec["deployments"]
+    assert dep["name"] == DEPLOYMENT
+    path, func = dep["entrypoint"].split(":")
+    flow = load_flow_from_entrypoint(f"{ROOT / path}:{func}")
+    assert flow.name == extract_corpus.name
+    flow.validate_parameters(dep["parameters"])  # raises on an unknown or mistyped parameter
+    assert [s["interval"] for s in dep["schedules"]] == [DEFAULT_INTERVAL]
+    import prefect
+
+    assert spec["prefect-version"] == prefect.__version__, "keep prefect.yaml's prefect-version with the lock"
