@@ -316,7 +316,12 @@ def _is_base(doc: Doc, i: int, sent: Span) -> bool:
     return False
 
 
-def year_expressions(doc: Doc, sent: Span, ref_year: int | None, masked: tuple[int, int] | None) -> list[YearExpr]:
+def year_expressions(
+    doc: Doc, sent: Span, ref_year: int | None, masked: tuple[int, int] | None, prev_point: int | None = None
+) -> list[YearExpr]:
+    """Year expressions of a sentence. ``prev_point``: the year the sentence before (same
+    paragraph) was about, which 'een jaar later' / 'het jaar daarvoor' count from when
+    the sentence itself names no year."""
     out: list[YearExpr] = []
     for tok in sent:
         if tok._.numform == "year":
@@ -330,12 +335,14 @@ def year_expressions(doc: Doc, sent: Span, ref_year: int | None, masked: tuple[i
                 y = _resolve_relative(phrase, ref_year)
                 if y is not None:
                     out.append(YearExpr(pos, y, "base" if _is_base(doc, pos, sent) else "point"))
-    for phrase in YEARS["previous_of_explicit"]:
-        for pos in _phrase_positions(doc, sent, phrase):
-            earlier = [e for e in out if e.token < pos and doc[e.token]._.numform == "year"]
-            if earlier:
-                out = [e for e in out if not (pos <= e.token < pos + len(phrase.split()))]
-                out.append(YearExpr(pos, earlier[-1].year - 1, "base" if _is_base(doc, pos, sent) else "point"))
+    for table, step in (("previous_of_explicit", -1), ("next_of_explicit", 1)):
+        for phrase in YEARS[table]:
+            for pos in _phrase_positions(doc, sent, phrase):
+                earlier = [e.year for e in out if e.token < pos and doc[e.token]._.numform == "year"]
+                anchor = earlier[-1] if earlier else prev_point
+                if anchor is not None:
+                    out = [e for e in out if not (pos <= e.token < pos + len(phrase.split()))]
+                    out.append(YearExpr(pos, anchor + step, "base" if _is_base(doc, pos, sent) else "point"))
     return sorted(out, key=lambda e: e.token)
 
 
@@ -392,11 +399,11 @@ def assign_years(
     prev_end_char = -1
     text = doc.text  # Doc.text joins every token: build it once
     for sent in doc.sents:
-        exprs = year_expressions(doc, sent, ref_year, masked)
-        yoy = _has_year_on_year(doc, sent)
-        frame = sentence_frame(exprs, yoy, ref_year)
         same_paragraph = prev_end_char >= 0 and "\n" not in text[prev_end_char : sent.start_char]
         carry = prev_frame if (same_paragraph and prev_frame and prev_frame.explicit) else None
+        exprs = year_expressions(doc, sent, ref_year, masked, carry.point if carry else None)
+        yoy = _has_year_on_year(doc, sent)
+        frame = sentence_frame(exprs, yoy, ref_year)
         sent_figs = by_sent.get(sent.start, [])
         roles = change_roles(doc, sent, sent_figs)
         starts = [f[0] for f in sent_figs]

@@ -70,6 +70,8 @@ _NUMERAL_RE = re.compile(
             rf"{_B}(?P<digits>[+\-−–]?(?:{DIGITS})(?:\s+(?:{SCALE}))?){_E}",
             # een procent: the article 'een' is the number one only before these words
             rf"(?<![\w])(?P<one>een|één|eén)(?=\s+(?:{ONE_BEFORE})(?![\w]))",
+            # tweemaal, driemaal: 'N times' in one word
+            rf"(?<![\w])(?P<times>(?:{NUMBER_WORD}|anderhalf))maal(?![\w])",
             # zestien, vijfenzestig, drie miljoen
             rf"(?<![\w])(?P<word>{NUMBER_WORD}(?:\s+(?:{SCALE}))?)(?![\w])",
         ]
@@ -178,7 +180,7 @@ def find_numerals(text: str) -> list[Numeral]:
     for m in _NUMERAL_RE.finditer(text):
         kind = m.lastgroup
         # lastgroup names the innermost closed group; find the top-level one
-        for top in ("ratio", "per", "frac", "half", "digits", "one", "word"):
+        for top in ("ratio", "per", "frac", "half", "digits", "one", "times", "word"):
             if m.group(top) is not None:
                 kind = top
                 break
@@ -218,6 +220,11 @@ def find_numerals(text: str) -> list[Numeral]:
             out.append(Numeral(s, e, raw, v, "signed" if signed else "digits", signed=signed))
         elif kind == "one":
             out.append(Numeral(s, e, raw, 1.0, "word"))
+        elif kind == "times":
+            prefix = m.group("times").lower()
+            v = _HALF_WORDS.get(prefix) or parse_count(prefix)
+            if v is not None and v >= 1.5:  # 'eenmaal' is 'once', not a comparison
+                out.append(Numeral(s, e, raw, v, "times"))
         else:
             v = parse_word(raw)
             if v is not None:
