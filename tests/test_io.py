@@ -78,3 +78,47 @@ def test_written_files_get_the_usual_mode_not_mkstemp_private(tmp_path):
     path = tmp_path / "metrics.jsonl"
     atomic_write_lines(path, [{"v": 1}])
     assert path.stat().st_mode & 0o777 == 0o666 & ~io_mod._UMASK
+
+
+def _listed(tmp_path, text: str, max_bytes: int = 5_000_000):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(text, encoding="utf-8")
+    (entry,) = list_corpus(corpus, max_bytes)
+    return corpus, entry
+
+
+def test_file_that_vanishes_after_listing_is_quarantined(tmp_path):
+    from flows.extract_flow import process_entry
+
+    corpus, entry = _listed(tmp_path, "Titel\n\n64 procent van de klanten belt.\n")
+    (corpus / "a.txt").unlink()
+    res = process_entry(corpus, entry, 5_000_000)
+    assert res["article"]["status"] == "rejected"
+    assert res["article"]["error"].startswith("vanished")
+    assert res["rejections"][0]["level"] == "article"
+
+
+def test_file_changed_after_listing_is_read_as_it_is_now(tmp_path):
+    # the hash and the records describe the same bytes: the ones actually read
+    import hashlib
+
+    from flows.extract_flow import process_entry
+
+    corpus, entry = _listed(tmp_path, "Titel\n\n64 procent van de klanten belt.\n")
+    new = "Titel\n\nNu belt 71 procent van de klanten.\n"
+    (corpus / "a.txt").write_text(new, encoding="utf-8")
+    res = process_entry(corpus, entry, 5_000_000)
+    assert res["article"]["sha256"] == hashlib.sha256(new.encode()).hexdigest()
+    assert [m["text"] for m in res["mentions"]] == ["71 procent"]
+    assert all(new[m["span"]["start"] : m["span"]["end"]] == m["text"] for m in res["mentions"])
+
+
+def test_file_that_grows_past_the_limit_after_listing_is_quarantined(tmp_path):
+    from flows.extract_flow import process_entry
+
+    corpus, entry = _listed(tmp_path, "Titel\n\nkort.\n", max_bytes=100)
+    (corpus / "a.txt").write_text("Titel\n\n" + "64 procent. " * 50, encoding="utf-8")
+    res = process_entry(corpus, entry, 100)
+    assert res["article"]["status"] == "rejected"
+    assert res["article"]["error"].startswith("too_large")
