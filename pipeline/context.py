@@ -63,16 +63,20 @@ _QUAL_SKIP = set(QUAL["skip"])
 
 def qualifier_for(doc: Doc, start: int, end: int) -> str | None:
     """The bound the text puts on the value: 'bijna 9,8 keer' -> almost."""
+    # 'de helft' carries its article inside the mention; emphasis words may stand between,
+    # or be part of the phrase itself ('tot wel 30 procent', 'een kleine 40 procent')
+    ends = [start]
     i = start
-    # 'de helft' carries its article inside the mention; emphasis words may stand between
     while i > 0 and doc[i - 1].lower_ in _QUAL_SKIP and doc[i - 1].lower_ not in ("meer", "minder"):
         i -= 1
-    for words, qual in _QUAL_BEFORE:
-        n = len(words)
-        if i - n < 0:
-            continue
-        if [t.lower_ for t in doc[i - n : i]] == words:
-            return qual
+        ends.append(i)
+    for i in ends:
+        for words, qual in _QUAL_BEFORE:
+            n = len(words)
+            if i - n < 0:
+                continue
+            if [t.lower_ for t in doc[i - n : i]] == words:
+                return qual
     for words, qual in _QUAL_AFTER:
         n = len(words)
         if end + n <= len(doc) and [t.lower_ for t in doc[end : end + n]] == words:
