@@ -500,9 +500,10 @@ _ORG_WORDS = set(SOURCES["org_words"])
 _DESCRIPTOR_SET = {w.lower() for w in SOURCES["org_descriptors"]}
 
 _PEOPLE_CUES = {w.lower() for w in SOURCES["people_cues"]}
+_ROLE_CUES = {w.lower() for w in SOURCES["role_cues"]}
 _ARTICLE_OR_DESCRIPTOR = rf"(?:(?i:de|het)\s+)?(?:(?i:{_DESCRIPTORS})\s+)?"
 _RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}(?P<org>{ORG})")
-_RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'])}))\b")
+_RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
 _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
@@ -623,10 +624,13 @@ class SourceTracker:
                 continue
             org = self._org(m)
             if org:
-                title = window[cue.end() :].strip(" ()")
+                title = re.sub(r"^(?:de|het|een)\s+", "", window[cue.end() :].strip(" ()"))
                 named = title if title[:1].isupper() else None
-                if cue.group(0).lower() in _PEOPLE_CUES:
+                cue_word = cue.group(0).lower()
+                if cue_word in _PEOPLE_CUES or cue_word in _ROLE_CUES:
                     person = named if named and re.fullmatch(PERSON, named) else None
+                    if person is None and cue_word in _ROLE_CUES:
+                        continue
                     return SourceRef(org, person=person)
                 return SourceRef(org, report=named)
         return None
@@ -639,7 +643,7 @@ class SourceTracker:
         found = self._cue_van(sentence)
         if found:
             return SourceRef(found.organization, report=report or found.report, person=found.person)
-        for rx in (_RE_HYPHEN, _RE_SUBJECT, _RE_ATTRIBUTION_ORG, _RE_POLL, _RE_BRON):
+        for rx in (_RE_SUBJECT, _RE_HYPHEN, _RE_ATTRIBUTION_ORG, _RE_POLL, _RE_BRON):
             for m in rx.finditer(sentence):
                 org = self._org(m)
                 if org:
