@@ -19,7 +19,7 @@ from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from pipeline.nlp import get_nlp, sent_of
+from pipeline.nlp import get_nlp, sent_of, sent_text
 from pipeline.rules import load_rules
 
 QUAL = load_rules("qualifiers").tables
@@ -188,7 +188,7 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
         return "score", metric, "score.bare_with_metric"
     sent = sent_of(doc, tok.i)
     if metric is None and _grade(doc, i, sent):
-        graded_by_customers = _GRADE_CUSTOMERS.search(sent.text.lower())
+        graded_by_customers = _GRADE_CUSTOMERS.search(sent_text(doc, i).lower())
         return "score", ("customer_satisfaction" if graded_by_customers else None), "score.grade"
     prev = doc[i - 1].lower_ if i > 0 else ""
     if prev in ("van", "naar") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
@@ -501,18 +501,19 @@ _DESCRIPTOR_SET = {w.lower() for w in SOURCES["org_descriptors"]}
 
 _PEOPLE_CUES = {w.lower() for w in SOURCES["people_cues"]}
 _ROLE_CUES = {w.lower() for w in SOURCES["role_cues"]}
-_ARTICLE_OR_DESCRIPTOR = rf"(?:(?i:de|het)\s+)?(?:(?i:{_DESCRIPTORS})\s+)?"
-_RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}(?P<org>{ORG})")
+# 'het onderzoeksbureau', 'de', 'onderzoeksbureau': words before a name that say it is an organization
+_ARTICLE_OR_DESCRIPTOR = rf"(?:(?i:de|het)\s+(?:(?i:{_DESCRIPTORS})\s+)?|(?i:{_DESCRIPTORS})\s+)"
+_RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
 _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
-    rf"(?:(?i:de|het)\s+(?:(?i:{_DESCRIPTORS})\s+)?|(?i:{_DESCRIPTORS})\s+)?(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
+    rf"{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
 )
 _RE_POLL = re.compile(rf"(?i:\b(?:{_POLL}))\b[^.?!]{{0,60}}?\bvia\s+(?P<org>{ORG})")
 # 'volgens het CBS', 'Dat meldt onderzoeksbureau GfK': an article or a descriptor says the name is an organization
 _RE_ATTRIBUTION_ORG = re.compile(
-    rf"\b(?i:{_alt(SOURCES['org_attribution_verbs'])})\s+(?:(?i:de|het)\s+(?:(?i:{_DESCRIPTORS})\s+)?|(?i:{_DESCRIPTORS})\s+)(?P<org>{ORG})"
+    rf"\b(?i:{_alt(SOURCES['org_attribution_verbs'])})\s+{_ARTICLE_OR_DESCRIPTOR}(?P<org>{ORG})"
 )
 _RE_BRON = re.compile(rf"\b(?i:bron)\s*:\s*(?P<org>{ORG})")
 _RE_SPEECH_BIJ = re.compile(
