@@ -39,6 +39,7 @@ class Candidate:
     scale: float = 1.0
     priority: int = 0
     match_len: int = 1
+    metric: str | None = None  # set by context rules that resolve it with the kind ('score.grade')
 
 
 @lru_cache(maxsize=1)

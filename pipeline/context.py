@@ -59,23 +59,22 @@ def _phrase_table(table: dict[str, str]) -> list[tuple[list[str], str]]:
 _QUAL_BEFORE = _phrase_table(QUAL["before"])
 _QUAL_AFTER = _phrase_table(QUAL["after"])
 _QUAL_SKIP = set(QUAL["skip"])
+_QUAL_LOOKBACK = 12  # tokens: emphasis words plus the longest phrase
 
 
 def qualifier_for(doc: Doc, start: int, end: int) -> str | None:
     """The bound the text puts on the value: 'bijna 9,8 keer' -> almost."""
     # 'de helft' carries its article inside the mention; emphasis words may stand between,
     # or be part of the phrase itself ('tot wel 30 procent', 'een kleine 40 procent')
-    ends = [start]
-    i = start
-    while i > 0 and doc[i - 1].lower_ in _QUAL_SKIP and doc[i - 1].lower_ not in ("meer", "minder"):
-        i -= 1
-        ends.append(i)
+    lo = max(0, start - _QUAL_LOOKBACK)
+    lows = [t.lower_ for t in doc[lo:start]]
+    ends = [len(lows)]  # candidate phrase ends, as indices into lows
+    while ends[-1] > 0 and lows[ends[-1] - 1] in _QUAL_SKIP and lows[ends[-1] - 1] not in ("meer", "minder"):
+        ends.append(ends[-1] - 1)
     for i in ends:
         for words, qual in _QUAL_BEFORE:
             n = len(words)
-            if i - n < 0:
-                continue
-            if [t.lower_ for t in doc[i - n : i]] == words:
+            if i >= n and lows[i - n : i] == words:
                 return qual
     for words, qual in _QUAL_AFTER:
         n = len(words)
@@ -154,6 +153,7 @@ _GRADE_VERBS = set(METRICS["grade_verbs"])
 _GRADE_ADJ = set(METRICS["grade_adjectives"])
 _GRADE_CUSTOMERS = re.compile(METRICS["grade_customers"])
 _GRADE_TEXT = re.compile(r"(?:10|[1-9])(?:,\d)?")
+_GRADE_FOLLOWERS = _LINK_WORDS | {"als", "voor", "en", "in"}  # words a grade may stand before
 
 
 def _grade(doc: Doc, i: int, sent: Span) -> bool:
@@ -167,7 +167,7 @@ def _grade(doc: Doc, i: int, sent: Span) -> bool:
         j -= 1
     if j < sent.start or doc[j].lower_ != "een":
         return False
-    if i + 1 < len(doc) and doc[i + 1].is_alpha and doc[i + 1].lower_ not in _LINK_WORDS | {"als", "voor", "en", "in"}:
+    if i + 1 < len(doc) and doc[i + 1].is_alpha and doc[i + 1].lower_ not in _GRADE_FOLLOWERS:
         return False  # 'een 8 jaar', 'een 5 procent': a numeral with its own noun is no grade
     return any(lw in _GRADE_VERBS for lw in _sentence_lowers(doc, sent))
 

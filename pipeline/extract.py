@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.article import Article, article_id_for, find_published, find_title, sha256_bytes
-from pipeline.candidates import Candidate, find_candidates
+from pipeline.candidates import Candidate, find_candidates, rules_by_id
 from pipeline.context import (
     SourceTracker,
     assign_years,
@@ -62,13 +62,13 @@ _UNITS = {
 }
 
 
-def _unit(kind: str, cand_unit: str | None, metric: str | None, rule: str = "") -> str | None:
+def _unit(kind: str, cand_unit: str | None, metric: str | None) -> str | None:
     if kind in _UNITS:
         return _UNITS[kind]
     if kind == "score":
-        if cand_unit == "stars":
-            return "stars"
-        return "grade" if metric == "customer_satisfaction" or rule == "score.grade" else "points"
+        if cand_unit in ("stars", "grade"):
+            return cand_unit
+        return "grade" if metric == "customer_satisfaction" else "points"
     if kind == "count":
         return None
     if kind == "ratio":
@@ -96,8 +96,10 @@ def _bare_candidates(doc, bare: list[int], terms) -> list[Candidate]:
     for i in bare:
         resolved = resolve_bare(doc, i, terms)
         if resolved:
-            kind, _metric, rule = resolved
-            out.append(Candidate(start=i, end=i + 1, anchor=i, kind=kind, rule=rule, unit=None))
+            kind, metric, rule = resolved
+            known = rules_by_id().get(rule)  # a context rule in the YAML may name its unit
+            unit = known.unit if known else None
+            out.append(Candidate(start=i, end=i + 1, anchor=i, kind=kind, rule=rule, unit=unit, metric=metric))
     return out
 
 
@@ -131,8 +133,8 @@ def _extract(article: Article, doc) -> Extraction:
         tok = doc[c.anchor]
         kind = c.kind
         metric = metric_for(doc, kind, c.start, c.end, terms)
-        if kind == "score" and metric is None and c.rule in ("score.bare_with_metric", "score.grade"):
-            metric = resolve_bare(doc, c.anchor, terms)[1]
+        if kind == "score" and metric is None:
+            metric = c.metric
         if kind == "count" and c.start == c.anchor and c.end == c.anchor + 1:
             # 'gemiddeld een 7,5' for klanttevredenheid is a grade, not a count
             bare = resolve_bare(doc, c.anchor, terms)
@@ -150,7 +152,7 @@ def _extract(article: Article, doc) -> Extraction:
             "sentence": sent_text(doc, tok.i).strip(),
             "kind": kind,
             "value": round(value, 4),
-            "unit": _unit(kind, c.unit, metric, c.rule),
+            "unit": _unit(kind, c.unit, metric),
             "qualifier": qualifier_for(doc, c.start, c.end),
             "metric": metric,
             "subject": subject_for(doc, kind, c.start, c.end, metric, terms),
