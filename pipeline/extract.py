@@ -16,17 +16,9 @@ from pydantic import ValidationError
 
 from pipeline.article import Article, article_id_for, find_published, find_title, sha256_bytes
 from pipeline.candidates import Candidate, find_candidates, rules_by_id
-from pipeline.context import (
-    SourceTracker,
-    assign_years,
-    metric_for,
-    metric_terms,
-    qualifier_for,
-    reference_year,
-    resolve_bare,
-    subject_for,
-    title_year,
-)
+from pipeline.context import metric_for, metric_terms, qualifier_for, resolve_bare, subject_for
+from pipeline.studies import SourceTracker
+from pipeline.years import assign_years, reference_year, title_year
 from pipeline.nlp import get_nlp, sent_of, sent_text
 from pipeline.rules import RULES_DIR
 from schemas.records import SCHEMA_VERSION, MetricMention

@@ -166,6 +166,16 @@ def sent_text(doc: Doc, i: int) -> str:
     return cache[sent.start]
 
 
+def sent_lowers(doc: Doc, sent: Span) -> list[str]:
+    """Lower-cased tokens of a sentence, computed once per sentence (the year
+    rules look up dozens of phrases in every sentence)."""
+    key = ("cx_lowers", sent.start, sent.end)
+    lows = doc.user_data.get(key)
+    if lows is None:
+        lows = doc.user_data[key] = [t.lower_ for t in sent]
+    return lows
+
+
 def _tokenizer_rules(nlp: Language) -> None:
     suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰", r"(?<=[0-9])x", r"(?<=[0-9]),[-=–]{1,2}"]
     infixes = list(nlp.Defaults.infixes) + [

@@ -1,0 +1,239 @@
+"""The year each figure describes (ANNOTATION.md, "year").
+
+Explicit years attach to the figures of their clause; relative phrases
+('vorig jaar') are resolved with dateparser against the article's date; a
+paragraph's year frame carries forward; a dated study's year is applied by
+``pipeline.studies``. Word lists live in ``rules/years.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import dateparser
+from spacy.tokens import Doc, Span
+
+from pipeline.context import QUAL_SKIP, clause_bounds
+from pipeline.nlp import sent_lowers, sent_of
+from pipeline.rules import load_rules
+
+YEARS = load_rules("years").tables
+
+@dataclass
+class YearExpr:
+    token: int  # first token of the expression
+    year: int
+    role: str  # point | base
+
+
+@dataclass
+class Frame:
+    point: int | None = None
+    base: int | None = None
+    explicit: bool = False
+
+
+def _phrase_positions(doc: Doc, sent: Span, phrase: str) -> list[int]:
+    words = phrase.split()
+    n = len(words)
+    lows = sent_lowers(doc, sent)
+    first = words[0]
+    return [
+        sent.start + k
+        for k in range(len(lows) - n + 1)
+        if lows[k] == first and lows[k : k + n] == words
+    ]
+
+
+@lru_cache(maxsize=256)
+def _resolve_relative(phrase: str, ref_year: int) -> int | None:
+    """'vorig jaar' against the reference year, with dateparser; the table's offset where it has no reading."""
+    parsed = dateparser.parse(phrase, languages=["nl"], settings={"RELATIVE_BASE": datetime(ref_year, 7, 1)})
+    if parsed is not None:
+        return parsed.year
+    offset = YEARS["relative"].get(phrase)
+    return None if offset is None else ref_year + offset
+
+
+def _is_base(doc: Doc, i: int, sent: Span) -> bool:
+    for marker in YEARS["base_markers"]:
+        words = marker.split()
+        n = len(words)
+        for back in (0, 1):  # 'sinds 2020', 'vergeleken met het jaar 2020'
+            s = i - n - back
+            if s >= sent.start and [t.lower_ for t in doc[s : s + n]] == words:
+                return True
+    return False
+
+
+def year_expressions(
+    doc: Doc, sent: Span, ref_year: int | None, masked: tuple[int, int] | None, prev_point: int | None = None
+) -> list[YearExpr]:
+    """Year expressions of a sentence. ``prev_point``: the year the sentence before (same
+    paragraph) was about, which 'een jaar later' / 'het jaar daarvoor' count from when
+    the sentence itself names no year."""
+    out: list[YearExpr] = []
+    for tok in sent:
+        if tok._.numform == "year":
+            if masked and masked[0] <= tok.idx < masked[1]:
+                continue
+            out.append(YearExpr(tok.i, int(tok.text), "base" if _is_base(doc, tok.i, sent) else "point"))
+    if ref_year is not None:
+        for phrase in YEARS["relative"]:
+            for pos in _phrase_positions(doc, sent, phrase):
+                # 'het vorige jaar' after an explicit year is handled below
+                y = _resolve_relative(phrase, ref_year)
+                if y is not None:
+                    out.append(YearExpr(pos, y, "base" if _is_base(doc, pos, sent) else "point"))
+    for table, step in (("previous_of_explicit", -1), ("next_of_explicit", 1)):
+        for phrase in YEARS[table]:
+            for pos in _phrase_positions(doc, sent, phrase):
+                earlier = [e.year for e in out if e.token < pos and doc[e.token]._.numform == "year"]
+                anchor = earlier[-1] if earlier else prev_point
+                if anchor is not None:
+                    out = [e for e in out if not (pos <= e.token < pos + len(phrase.split()))]
+                    out.append(YearExpr(pos, anchor + step, "base" if _is_base(doc, pos, sent) else "point"))
+    return sorted(out, key=lambda e: e.token)
+
+
+def _has_year_on_year(doc: Doc, sent: Span) -> bool:
+    return any(_phrase_positions(doc, sent, p) for p in YEARS["year_on_year"])
+
+
+def sentence_frame(exprs: list[YearExpr], yoy: bool, ref_year: int | None) -> Frame:
+    points = [e.year for e in exprs if e.role == "point"]
+    bases = [e.year for e in exprs if e.role == "base"]
+    frame = Frame(point=points[-1] if points else None, base=bases[-1] if bases else None, explicit=bool(exprs) or yoy)
+    if yoy and ref_year is not None:
+        frame.point = frame.point or ref_year
+        frame.base = frame.base or frame.point - 1
+    if frame.base is not None and frame.point is None and ref_year is not None and ref_year > frame.base:
+        frame.point = ref_year
+    return frame
+
+
+def _skip_back(doc: Doc, i: int, floor: int) -> int:
+    while i > floor and doc[i - 1].lower_ in QUAL_SKIP | {"gemiddeld", "een", "bijna", "ruim", "circa", "ongeveer"}:
+        i -= 1
+    return i
+
+
+def change_roles(doc: Doc, sent: Span, figures: list[tuple[int, int]]) -> dict[int, str]:
+    """Which figures are the 'van' (from) and 'naar' (to) sides of a change."""
+    roles: dict[int, str] = {}
+    for k, (s, _e) in enumerate(figures):
+        j = _skip_back(doc, s, sent.start)
+        if j > sent.start and doc[j - 1].lower_ == "van":
+            for s2, _e2 in figures[k + 1 :]:
+                j2 = _skip_back(doc, s2, sent.start)
+                if j2 > sent.start and doc[j2 - 1].lower_ == "naar" and s2 - s <= 12:
+                    roles[s] = "from"
+                    roles[s2] = "to"
+                    break
+    return roles
+
+
+def assign_years(
+    doc: Doc,
+    figures: list[tuple[int, int]],
+    ref_year: int | None,
+    default_year: int | None,
+    masked: tuple[int, int] | None,
+) -> dict[int, int | None]:
+    """Year of each figure (keyed by its first token)."""
+    by_sent: dict[int, list[tuple[int, int]]] = {}
+    for f in figures:
+        by_sent.setdefault(sent_of(doc, f[0]).start, []).append(f)
+    years: dict[int, int | None] = {}
+    prev_frame: Frame | None = None
+    prev_end_char = -1
+    text = doc.text  # Doc.text joins every token: build it once
+    for sent in doc.sents:
+        same_paragraph = prev_end_char >= 0 and "\n" not in text[prev_end_char : sent.start_char]
+        carry = prev_frame if (same_paragraph and prev_frame and prev_frame.explicit) else None
+        exprs = year_expressions(doc, sent, ref_year, masked, carry.point if carry else None)
+        yoy = _has_year_on_year(doc, sent)
+        frame = sentence_frame(exprs, yoy, ref_year)
+        sent_figs = by_sent.get(sent.start, [])
+        roles = change_roles(doc, sent, sent_figs)
+        starts = [f[0] for f in sent_figs]
+        for s, e in sent_figs:
+            years[s] = _year_of(sent, s, e, starts, exprs, frame, roles.get(s), carry, ref_year, default_year)
+        prev_frame = frame
+        words = [t for t in sent if not t.is_space]
+        prev_end_char = words[-1].idx + len(words[-1].text) if words else sent.end_char
+    return years
+
+
+def _nearest(exprs: list[YearExpr], s: int, e: int, figure_starts: list[int]) -> YearExpr:
+    """The year expression that belongs to the figure at [s, e): one with no other figure
+    between them first, then the nearest, then the one after ('vijf procent in 2021')."""
+
+    def key(x: YearExpr):
+        lo, hi = sorted((x.token, s))
+        crossed = any(lo < f < hi for f in figure_starts if f != s)
+        distance = x.token - e if x.token >= e else s - x.token
+        return (crossed, distance, x.token < s)
+
+    return min(exprs, key=key)
+
+
+def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, default_year):  # noqa: PLR0911 - a decision list
+    """The year of one figure; each step is a reading of Dutch, most specific first."""
+    if frame.base is not None and role == "from":
+        return frame.base
+    if frame.base is not None and role == "to":
+        return frame.point
+    c0, c1 = clause_bounds(sent, s)
+    in_clause = [x for x in exprs if c0 <= x.token < c1 and x.role == "point"]
+    if in_clause:
+        return _nearest(in_clause, s, e, figure_starts).year
+    points = [x for x in exprs if x.role == "point"]
+    if points:
+        before = [x for x in points if x.token < s]
+        if before:
+            return before[-1].year
+        if ref_year is not None and all(x.year < ref_year for x in points):
+            return ref_year  # '31 procent ..., in 2020 was dit zestien procent': the other figure is now
+        return None
+    if frame.base is not None:
+        return frame.point  # 'vergeleken met 2021 ... twee derde': now
+    if carry is not None:
+        if role == "from" and carry.base is not None:
+            return carry.base
+        return carry.point
+    return default_year
+
+
+def reference_year(published_year: int | None, title_year: int | None, doc: Doc, masked) -> int | None:
+    """The 'now' of an article: its own date, else the latest year it speaks of.
+
+    An undated article that compares with a year ('vergeleken met 2021') is
+    written after it.
+    """
+    if published_year:
+        return published_year
+    best = title_year
+    for sent in doc.sents:
+        for x in year_expressions(doc, sent, None, masked):
+            y = x.year + 1 if x.role == "base" and doc[x.token - 1].lower_ in ("met", "t.o.v.") else x.year
+            if best is None or y > best:
+                best = y
+    return best
+
+
+
+def title_year(doc: Doc, title_span: tuple[int, int] | None, masked: tuple[int, int] | None = None) -> int | None:
+    """A year in the title ('De laatste ontwikkelingen in klantinteractie 2018'), not in a dateline."""
+    if not title_span:
+        return None
+    years = [
+        int(t.text)
+        for t in doc
+        if t._.numform == "year"
+        and title_span[0] <= t.idx < title_span[1]
+        and not (masked and masked[0] <= t.idx < masked[1])
+    ]
+    return years[-1] if years else None
