@@ -90,7 +90,47 @@ def decode(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+def _expand(regex: str, parts: dict[str, str]) -> str:
+    """Replace each '{{name}}' by the named part (parts may use earlier parts)."""
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: f"(?:{parts[m.group(1)]})", regex)
+
+
+def _compile_published(tables: dict) -> list[tuple[str, re.Pattern[str]]]:
+    parts: dict[str, str] = {}
+    for name, regex in tables.get("parts", {}).items():
+        parts[name] = _expand(regex, parts)
+    return [(pat["kind"], re.compile(_expand(pat["regex"], parts))) for pat in tables["patterns"]]
+
+
+_PUBLISHED_PATTERNS = _compile_published(_PUBLISHED)
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})|(\d{4})-?(\d{2})-?(\d{2})|(\d{4})-(\d{2})")
+
+
+def _numeric_date(raw: str) -> date | None:
+    """Day-first numeric dates (12/09/2023, 31/08/16), ISO (2023-09-12, 2021-10) and 20180305, read by hand."""
+    m = _NUMERIC_DATE.fullmatch(raw.strip())
+    if m is None:
+        raise LookupError(raw)
+    if m.group(1):
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if len(m.group(3)) == 2:  # a two-digit year: 00-69 -> 20xx, 70-99 -> 19xx
+            year += 2000 if year < 70 else 1900
+    elif m.group(4):
+        year, month, day = int(m.group(4)), int(m.group(5)), int(m.group(6))
+    else:
+        year, month, day = int(m.group(7)), int(m.group(8)), 1
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _parse_date(raw: str) -> date | None:
+    try:
+        parsed_num = _numeric_date(raw)
+        return parsed_num if parsed_num and 1900 <= parsed_num.year <= 2100 else None
+    except LookupError:
+        pass
     parsed = dateparser.parse(
         raw, languages=["nl", "en"], settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "STRICT_PARSING": False}
     )
@@ -103,15 +143,15 @@ def find_published(text: str) -> tuple[str | None, tuple[int, int] | None]:
     """The article's own date as YYYY-MM-DD (or YYYY-MM), and the span of its dateline."""
     head = text[: _PUBLISHED["head_chars"]]
     found: dict[str, tuple[str, tuple[int, int]]] = {}
-    for pat in _PUBLISHED["patterns"]:
-        if pat["kind"] in found:
+    for kind, pattern in _PUBLISHED_PATTERNS:
+        if kind in found:
             continue
-        for m in re.finditer(pat["regex"], head):
+        for m in pattern.finditer(head):
             d = _parse_date(m.group("date"))
             if d is None:
                 continue
-            value = f"{d:%Y-%m}" if pat["kind"] == "publication_month" else d.isoformat()
-            found[pat["kind"]] = (value, m.span("date"))
+            value = f"{d:%Y-%m}" if kind == "publication_month" else d.isoformat()
+            found[kind] = (value, m.span("date"))
             break
     for kind in ("publication", "publication_month", "modification"):
         if kind in found:
