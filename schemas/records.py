@@ -36,6 +36,11 @@ class Kind(str, Enum):
     ratio = "ratio"
 
 
+# The one list of kinds: rule files, units, report colours and the kind rule files
+# (pipeline/rules/<kind>.yaml) all derive from it.
+KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
+
+
 class Qualifier(str, Enum):
     """How the text bounds the value (``bijna`` -> almost, ``ruim`` -> more_than, ...)."""
 

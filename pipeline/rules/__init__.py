@@ -1,26 +1,137 @@
 """Rule files: patterns and word tables as data, each with its own examples.
 
-Every ``*.yaml`` here loads through the strict models below: an unknown key is
-an error at start-up, not a silent no-op. A rule carries positive examples
-(the mentions it must produce) and negatives (sentences where it must produce
-nothing of its kind); ``tests/test_rule_examples.py`` runs them all, so adding
-a Dutch phrasing is one line of pattern plus one line of example.
+Every ``*.yaml`` here loads through the strict models below, and a bad file
+stops the start-up with one line naming the file and the field:
+
+- an unknown key is an error, not a silent no-op;
+- a rule's ``kind`` must be one of the schema's kinds (``schemas.records.KINDS``);
+- a file may hold only the tables declared for it in ``TABLES`` (a misspelt
+  table name is an error at load, never a bare ``KeyError`` at import), and
+  must hold all of them;
+- regular expressions (``requires``, ``excludes``, ``REGEX`` in token patterns,
+  tables declared as regexes) are compiled at load.
+
+A rule carries positive examples (the mentions it must produce) and negatives
+(sentences where it must produce nothing of its kind);
+``tests/test_rule_examples.py`` runs them all, so adding a Dutch phrasing is
+one line of pattern plus one line of example.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from schemas.records import KINDS, Metric
 
 RULES_DIR = Path(__file__).resolve().parent
 
 
+class RuleFileError(ValueError):
+    """A rule file that cannot be used; the message is one line naming the file and the field."""
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return pattern
+
+
+def _is_kind(kind: str | None) -> str | None:
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"{kind!r} is not a kind (kinds: {', '.join(KINDS)})")
+    return kind
+
+
+def _is_metric(metric: str) -> str:
+    if metric not in {m.value for m in Metric}:
+        raise ValueError(f"{metric!r} is not a metric (metrics: {', '.join(m.value for m in Metric)})")
+    return metric
+
+
+Regex = Annotated[str, AfterValidator(_compiles)]
+KindName = Annotated[str | None, AfterValidator(_is_kind)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClauseRule(_Strict):
+    """metrics.yaml ``clause_rules``: a clause matching all regexes names the metric."""
+
+    metric: Annotated[str, AfterValidator(_is_metric)]
+    all: list[Regex]
+
+
+# The tables each rule file holds, and the shape each must have. A table not listed
+# for its file is a misspelling (or needs declaring here); a listed one missing is an
+# error too, so code can read ``load_rules(name).tables[table]`` without a KeyError.
+WORDS, MAPPING, REGEX = list[Any], dict[str, Any], Regex
+TABLES: dict[str, dict[str, Any]] = {
+    "count": {"not_count_words": WORDS, "population_nouns": WORDS},
+    "duration": {"time_units": WORDS, "service_words": REGEX},
+    "exclusions": {"months": WORDS, "name_prefixes": WORDS, "phone_regex": REGEX},
+    "markers": {"after": dict[str, str], "before": dict[str, str]},
+    "metrics": {
+        "terms": dict[Annotated[str, AfterValidator(_is_metric)], list[str]],
+        "score_ranges": dict[Annotated[str, AfterValidator(_is_metric)], tuple[float, float]],
+        "link_words": WORDS,
+        "grade_verbs": WORDS,
+        "grade_adjectives": WORDS,
+        "grade_customers": REGEX,
+        "clause_rules": list[ClauseRule],
+    },
+    "money": {},
+    "multiplier": {"comparatives": WORDS},
+    "numbers": {
+        "scale_words": dict[str, float],
+        "fraction_words": dict[str, float],
+        "standalone_fractions": WORDS,
+        "half_words": dict[str, float],
+        "not_number_words": WORDS,
+        "fraction_not_before": WORDS,
+        "one_before": WORDS,
+    },
+    "percentage": {},
+    "percentage_change": {
+        "rise_nouns": REGEX,
+        "fall_nouns": REGEX,
+        "rise_verbs": WORDS,
+        "fall_verbs": WORDS,
+        "qualifier_words": WORDS,
+    },
+    "percentage_point": {},
+    # regex parts with '{{name}}' placeholders, expanded (and compiled) by pipeline.article
+    "published": {"parts": dict[str, str], "patterns": list[dict[str, str]], "head_chars": int},
+    "qualifiers": {"before": dict[str, str], "after": dict[str, str], "skip": WORDS},
+    "ratio": {"ratio_words": REGEX},
+    "score": {},
+    "sources": {
+        name: WORDS
+        for name in (
+            "cue_nouns", "report_nouns", "org_descriptors", "research_verbs", "speech_verbs",
+            "org_attribution_verbs", "people_cues", "role_cues", "poll_words", "not_organizations",
+            "org_words", "abbreviations", "org_noun_endings", "commission_markers", "executor_markers",
+            "inverted_research_verbs", "inverted_general_verbs", "registry_nouns", "registry_verbs", "first_person",
+            "dating_phrases", "earlier_words", "sample_verbs", "non_names",
+        )
+    },
+    "years": {
+        "relative": dict[str, int],
+        "previous_of_explicit": WORDS,
+        "next_of_explicit": WORDS,
+        "base_markers": WORDS,
+        "year_on_year": WORDS,
+    },
+}
 
 
 class Expected(_Strict):
@@ -28,7 +139,7 @@ class Expected(_Strict):
 
     text: str
     value: float | None = None
-    kind: str | None = None
+    kind: KindName = None
     unit: str | None = None
     qualifier: str | None = None
     metric: str | None = None
@@ -44,23 +155,68 @@ class Example(_Strict):
     title: str | None = None  # for article examples: a title line to prepend
 
 
+def _token_regexes(token: Any, path: str = "") -> list[tuple[str, Any]]:
+    """Every ``REGEX`` value in a token pattern, with where it stands ('LOWER.REGEX')."""
+    found = []
+    if isinstance(token, dict):
+        for key, val in token.items():
+            here = f"{path}.{key}" if path else str(key)
+            if key == "REGEX":
+                found.append((here, val))
+            else:
+                found.extend(_token_regexes(val, here))
+    return found
+
+
 class Rule(_Strict):
     """One pattern: a readable id, a spaCy token pattern, what it makes."""
 
     id: str
-    kind: str | None = None
+    kind: KindName = None
     label: str | None = None
-    pattern: list[dict[str, Any]] | str
+    # a token pattern, or "context": found by a context rule in code (pipeline/context.py)
+    pattern: list[dict[str, Any]] | Literal["context"]
     unit: str | None = None
     priority: int = 0
-    sign: int = 1  # -1 for a fall: 'daalde met 12 procent' -> -12
+    sign: Literal[1, -1] = 1  # -1 for a fall: 'daalde met 12 procent' -> -12
     scale: float = 1.0  # '25 cent' -> 0.25 EUR
-    mention: str = "first"  # which numeral of the match is the mention: first | last
-    requires: str | None = None  # regex the sentence (lower case) must match
-    excludes: str | None = None  # regex the sentence (lower case) must not match
+    mention: Literal["first", "last"] = "first"  # which numeral of the match is the mention
+    requires: Regex | None = None  # regex the sentence (lower case) must match
+    excludes: Regex | None = None  # regex the sentence (lower case) must not match
     note: str | None = None
     examples: list[Example] = Field(default_factory=list)
     negatives: list[str] = Field(default_factory=list)
+
+    @field_validator("pattern")
+    @classmethod
+    def _regexes_compile(cls, pattern):
+        if isinstance(pattern, str):
+            return pattern
+        for k, token in enumerate(pattern):
+            for where, regex in _token_regexes(token):
+                if not isinstance(regex, str):
+                    raise ValueError(f"token {k} {where}: a regex must be a string, got {regex!r}")
+                try:
+                    re.compile(regex)
+                except re.error as exc:
+                    raise ValueError(f"token {k} {where}: not a valid regular expression ({exc})") from None
+        return pattern
+
+
+class Tables(dict):
+    """A rule file's tables; asking for one it does not have names the file."""
+
+    def __init__(self, file: str, tables: dict) -> None:
+        super().__init__(tables)
+        self.file = file
+
+    def __missing__(self, key):
+        raise UnknownTable(f"rule file {self.file} has no table {key!r} (tables: {', '.join(self) or 'none'})")
+
+
+class UnknownTable(KeyError):
+    def __str__(self) -> str:  # KeyError would print the message quoted
+        return str(self.args[0])
 
 
 class RuleFile(_Strict):
@@ -75,12 +231,73 @@ def rule_files() -> list[str]:
     return sorted(p.stem for p in RULES_DIR.glob("*.yaml"))
 
 
+def _where(loc: tuple, data: Any) -> str:
+    """('rules', 2, 'kind') -> 'rules[2].kind (rule score.bare)'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        try:
+            out += f" (rule {data['rules'][loc[1]]['id']})"
+        except (KeyError, IndexError, TypeError):
+            pass
+    return out
+
+
+def _message(err: dict) -> str:
+    msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown key"
+    return msg
+
+
+def _table_problems(file: str, tables: Any) -> list[str]:
+    if not isinstance(tables, dict):
+        return []  # the model reports it
+    known = TABLES.get(file, {})
+    problems = []
+    for name, value in tables.items():
+        if name not in known:
+            hint = f"known tables: {', '.join(known)}" if known else "this file declares no tables"
+            problems.append(f"tables.{name}: unknown table ({hint}; declare new ones in TABLES in pipeline/rules/__init__.py)")
+            continue
+        try:
+            TypeAdapter(known[name]).validate_python(value)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(f"{_where(('tables', name, *err['loc']), None)}: {_message(err)}")
+    for name in known:
+        if name not in tables:
+            problems.append(f"tables.{name}: missing")
+    return problems
+
+
+def load_rule_file(path: Path) -> RuleFile:
+    """Load and check one rule file; any problem raises one ``RuleFileError`` naming the file and the field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RuleFileError(f"cannot read rule file {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RuleFileError(f"invalid rule file {path.name}: not valid YAML{at}: {problem}") from None
+    if not isinstance(data, dict):
+        raise RuleFileError(f"invalid rule file {path.name}: expected a mapping with description, tables, rules")
+    problems = []
+    rule_file = None
+    try:
+        rule_file = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        problems += [f"{_where(tuple(e['loc']), data)}: {_message(e)}" for e in exc.errors()]
+    problems += _table_problems(path.stem, data.get("tables", {}))
+    if problems or rule_file is None:
+        raise RuleFileError(f"invalid rule file {path.name}: " + "; ".join(problems).replace("\n", " "))
+    return rule_file.model_copy(update={"tables": Tables(path.name, rule_file.tables)})
+
+
 @lru_cache(maxsize=None)
 def load_rules(name: str) -> RuleFile:
-    path = RULES_DIR / f"{name}.yaml"
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    try:
-        return RuleFile.model_validate(data)
-    except Exception as exc:  # pydantic.ValidationError, re-raised with the file named
-        raise ValueError(f"invalid rule file {path.name}: {exc}") from exc
+    return load_rule_file(RULES_DIR / f"{name}.yaml")
