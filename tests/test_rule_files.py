@@ -27,7 +27,7 @@ def load_error(path: Path) -> str:
 def test_every_shipped_rule_file_loads_and_declares_its_tables():
     assert set(rule_files()) == set(TABLES)
     for name in rule_files():
-        assert set(load_rules(name).tables) == set(TABLES[name])
+        assert set(load_rules(name).tables) <= set(TABLES[name])
 
 
 def test_each_kind_has_its_rule_file():
@@ -51,7 +51,7 @@ def test_a_misspelt_table_names_file_and_field(tmp_path):
     path = write(tmp_path, "ratio", "description: d\ntables: {ratio_wrds: 'verhouding|ratio'}\nrules: []\n")
     assert load_error(path) == (
         "tables.ratio_wrds: unknown table (known tables: ratio_words; declare new ones in TABLES in "
-        "pipeline/rules/__init__.py); tables.ratio_words: missing"
+        "pipeline/rules/__init__.py)"
     )
 
 

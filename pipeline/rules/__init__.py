@@ -6,8 +6,8 @@ stops the start-up with one line naming the file and the field:
 - an unknown key is an error, not a silent no-op;
 - a rule's ``kind`` must be one of the schema's kinds (``schemas.records.KINDS``);
 - a file may hold only the tables declared for it in ``TABLES`` (a misspelt
-  table name is an error at load, never a bare ``KeyError`` at import), and
-  must hold all of them;
+  table name is an error at load), and code asking for a table its file does
+  not hold gets an error naming the file, never a bare ``KeyError``;
 - regular expressions (``requires``, ``excludes``, ``REGEX`` in token patterns,
   tables declared as regexes) are compiled at load.
 
@@ -71,12 +71,11 @@ class ClauseRule(_Strict):
     all: list[Regex]
 
 
-# The tables each rule file holds, and the shape each must have. A table not listed
-# for its file is a misspelling (or needs declaring here); a listed one missing is an
-# error too, so code can read ``load_rules(name).tables[table]`` without a KeyError.
+# The tables each rule file may hold, and the shape each must have. A table not listed
+# for its file is a misspelling (or needs declaring here).
 WORDS, MAPPING, REGEX = list[Any], dict[str, Any], Regex
 TABLES: dict[str, dict[str, Any]] = {
-    "count": {"not_count_words": WORDS, "population_nouns": WORDS},
+    "count": {"not_count_words": WORDS, "population_nouns": WORDS, "not_event_words": WORDS, "unit_words": WORDS},
     "duration": {"time_units": WORDS, "service_words": REGEX},
     "exclusions": {"months": WORDS, "name_prefixes": WORDS, "phone_regex": REGEX},
     "markers": {"after": dict[str, str], "before": dict[str, str]},
@@ -99,6 +98,9 @@ TABLES: dict[str, dict[str, Any]] = {
         "not_number_words": WORDS,
         "fraction_not_before": WORDS,
         "one_before": WORDS,
+        "occasion_nouns": WORDS,
+        "multiply_words": dict[str, float],
+        "duration_units": dict[str, float],
     },
     "percentage": {},
     "percentage_change": {
@@ -121,7 +123,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "org_attribution_verbs", "people_cues", "role_cues", "poll_words", "not_organizations",
             "org_words", "abbreviations", "org_noun_endings", "commission_markers", "executor_markers",
             "inverted_research_verbs", "inverted_general_verbs", "registry_nouns", "registry_verbs", "first_person",
-            "dating_phrases", "earlier_words", "sample_verbs", "non_names",
+            "dating_phrases", "earlier_words", "sample_verbs", "non_names", "published_in",
         )
     },
     "years": {
@@ -266,9 +268,6 @@ def _table_problems(file: str, tables: Any) -> list[str]:
         except ValidationError as exc:
             for err in exc.errors():
                 problems.append(f"{_where(('tables', name, *err['loc']), None)}: {_message(err)}")
-    for name in known:
-        if name not in tables:
-            problems.append(f"tables.{name}: missing")
     return problems
 
 
