@@ -8,8 +8,10 @@ either becomes a ``MetricMention`` or a rejection naming the rule it broke.
 from __future__ import annotations
 
 import hashlib
+import platform
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,22 +19,44 @@ from pydantic import ValidationError
 from pipeline.article import Article, article_id_for, find_published, find_title, sha256_bytes
 from pipeline.candidates import Candidate, find_candidates, rules_by_id
 from pipeline.context import metric_for, metric_terms, qualifier_for, resolve_bare, subject_for
-from pipeline.studies import SourceTracker
-from pipeline.years import assign_years, reference_year, title_year
+from pipeline.studies import SourceTracker, find_studies
+from pipeline.years import assign_years, explicit_years, title_year
 from pipeline.nlp import get_nlp, sent_of, sent_text
-from pipeline.rules import RULES_DIR
-from schemas.records import SCHEMA_VERSION, MetricMention
+from schemas.records import SCHEMA_VERSION, Kind, MetricMention
 
 CODE_VERSION = "1"  # bump when extraction code changes behaviour; rule files are hashed in
 
 
+# What the cache key reads: every project file that runs or is read while an article is
+# extracted (globs under the project root; flows/extract_flow.py and flows/io.py read,
+# quarantine and build the records that the per-article cache stores), and the libraries
+# extraction calls.
+KEY_ROOT = Path(__file__).resolve().parent.parent
+KEY_FILES = ("pipeline/**/*.py", "pipeline/rules/*.yaml", "schemas/*.py", "flows/extract_flow.py", "flows/io.py")
+KEY_LIBRARIES = ("spacy", "text2num", "dateparser", "pydantic", "pydantic-core", "pyyaml")
+
+
 @lru_cache(maxsize=1)
 def extractor_version() -> str:
-    """Changes whenever a rule file, the extraction code or the schema changes: invalidates caches."""
-    h = hashlib.sha256(f"{CODE_VERSION}|{SCHEMA_VERSION}".encode())
-    for path in sorted(RULES_DIR.glob("*.yaml")) + sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    """The cache key: changes whenever anything that can change the output changes.
+
+    That is the extraction code (all of ``pipeline/``, the rule loader included, and
+    the flow code that reads articles and builds their records), the rule files, the
+    schema (``schemas/``: validation limits reject mentions), the versions of the
+    libraries extraction calls, and Python's (its ``re``). Files are hashed by path and
+    content, so adding, renaming or deleting one counts too.
+    """
+    h = hashlib.sha256(f"{CODE_VERSION}|{SCHEMA_VERSION}|python {platform.python_version()}".encode())
+    paths = {p for pattern in KEY_FILES for p in KEY_ROOT.glob(pattern) if p.is_file()}
+    for path in sorted(paths, key=lambda p: p.relative_to(KEY_ROOT).as_posix()):
+        h.update(f"\0file {path.relative_to(KEY_ROOT).as_posix()}\0".encode())
         h.update(path.read_bytes())
+    for lib in KEY_LIBRARIES:
+        try:
+            version = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        h.update(f"\0lib {lib} {version}".encode())
     return h.hexdigest()[:16]
 
 
@@ -46,11 +70,11 @@ def mention_id(article_id: str, start: int, end: int, text: str) -> str:
     return hashlib.sha256(f"{article_id}|{start}|{end}|{text}".encode()).hexdigest()[:20]
 
 
-_UNITS = {
-    "percentage": "percent",
-    "percentage_point": "percentage_point",
-    "percentage_change": "percent",
-    "multiplier": "times",
+_UNITS = {  # the kinds with one fixed unit, named by the schema's Kind (a kind it lacks fails at import)
+    Kind.percentage.value: "percent",
+    Kind.percentage_point.value: "percentage_point",
+    Kind.percentage_change.value: "percent",
+    Kind.multiplier.value: "times",
 }
 
 
@@ -114,11 +138,14 @@ def _extract(article: Article, doc) -> Extraction:
     cands = [c for k, c in enumerate(cands) if not _restated(doc, cands, k)]
 
     figures = [(c.start, c.end) for c in cands]
-    ty = title_year(doc, article.title_span, article.published_span)
+    masked = article.published_span
+    studies = find_studies(
+        doc, SourceTracker.for_text(article.text), figures, lambda sent: explicit_years(doc, sent, masked)
+    )
+    heading_year = title_year(doc, article.title_span, masked)
+    fallback = {s: studies.year(s) or heading_year for s, _e in figures}
     pub = article.published_date
-    ref = reference_year(pub.year if pub else None, ty, doc, article.published_span)
-    years = assign_years(doc, figures, ref, ty, article.published_span)
-    sources = SourceTracker.for_text(article.text).assign(doc, figures)
+    years = assign_years(doc, figures, pub.year if pub else None, fallback, masked)
 
     result = Extraction()
     for c in cands:
@@ -134,7 +161,7 @@ def _extract(article: Article, doc) -> Extraction:
                 kind, metric = "score", bare[1]
         value = tok._.num * c.scale * c.sign
         span = doc[c.start : c.end]
-        source = sources.get(c.start)
+        source = studies.source(c.start)
         candidate = {
             "schema_version": SCHEMA_VERSION,
             "id": mention_id(article.article_id, span.start_char, span.end_char, span.text),

@@ -1,6 +1,16 @@
-"""Who made the research behind each figure: organizations, reports, people.
+"""The studies an article reports, and the study behind each figure.
 
-Word lists live in ``rules/sources.yaml``.
+A study is the unit of attribution (ANNOTATION.md, "source" and "year"): who
+made it (and who commissioned it), its name, its year, its sample. Each
+sentence is read for attribution evidence (``onderzoek van X``, ``X
+ondervroeg``, ``in opdracht van X``, ``volgens X``, ``klachten bij X`` ...);
+evidence naming the same organization is one study. Each figure then gets the
+study that governs it: the one its own sentence names, else the one in scope
+where it stands (a study named earlier, a quote only within its paragraph),
+else the article's main study (named once, in the lead or in the last
+paragraph), else none. ``source`` and ``year`` of a record come from its study.
+
+Word lists and phrase tables live in ``rules/sources.yaml``.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from pipeline.nlp import sent_of
+from pipeline.numbers import find_numerals
 from pipeline.rules import load_rules
 
 SOURCES = load_rules("sources").tables
@@ -40,7 +51,10 @@ _DESCRIPTOR_SET = {w.lower() for w in SOURCES["org_descriptors"]}
 _PEOPLE_CUES = {w.lower() for w in SOURCES["people_cues"]}
 _ROLE_CUES = {w.lower() for w in SOURCES["role_cues"]}
 # 'het onderzoeksbureau', 'de', 'onderzoeksbureau': words before a name that say it is an organization
-_ARTICLE_OR_DESCRIPTOR = rf"(?:(?i:de|het)\s+(?:(?i:{_DESCRIPTORS})\s+)?|(?i:{_DESCRIPTORS})\s+)"
+# a lower-case compound ending in an organization noun also says a name follows: 'beroepsfederatie BVVO',
+# 'schoenenketen Torfs', 'bankvergelijkingssite Bankshopper.be'
+_DESCRIPTOR_WORD = rf"(?:(?i:{_DESCRIPTORS})|[a-z]*(?:{_alt(SOURCES['org_noun_endings'])}))"
+_ARTICLE_OR_DESCRIPTOR = rf"(?:(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?|{_DESCRIPTOR_WORD}\s+)"
 _RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
@@ -69,18 +83,58 @@ _RE_REPORT = re.compile(
 _RE_BACKWARD = re.compile(r"^\W*(?:Dat|Dit|Zo|Het)\s+(?:blijkt|bleek|komt|staat|meldt|melden|concludeert|stelt|schrijft)\b")
 
 
+# characters within one clause; a dot inside a number (15.000) does not end it
+_IN_CLAUSE = r"(?:[^.;:!?]|\.(?=\d))"
+_REG_NOUNS = _alt(SOURCES["registry_nouns"])
+_REG_VERBS = _alt(SOURCES["registry_verbs"])
+_RE_COMMISSION = re.compile(rf"\b(?i:{_alt(SOURCES['commission_markers'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+_RE_EXECUTOR = re.compile(rf"\b(?i:{_alt(SOURCES['executor_markers'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+# 'een onderzoek dat beroepsfederatie BVVO liet uitvoeren', 'een enquête die X samen met Y hield'
+_RE_RELATIVE = re.compile(rf"(?i:\b(?:{_CUES}))\s+(?:dat|die|waarvoor|waarin)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+# Dutch inversion after a time adverbial: 'Vorige maand publiceerde McKinsey', 'Eerder dit jaar ondervroeg Ipsos'
+_RE_VERB_ORG = re.compile(rf"\b(?i:{_alt(SOURCES['inverted_research_verbs'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+# a general verb needs a research noun after the name: 'hield Thomas More een online bevraging'
+_RE_VERB_ORG_CUE = re.compile(
+    rf"\b(?i:{_alt(SOURCES['inverted_general_verbs'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,50}}?(?i:{_CUES})"
+)
+# a headline 'Onderzoek ACM: ...'
+_RE_HEADLINE = re.compile(rf"^\W*(?i:{_CUES})\s+(?P<org>{ORG})\s*:")
+# registered figures: 'klachten kwamen binnen bij de Vlaamse Ombudsdienst', 'De ombudsdienst ontving 14.039 verzoeken'
+_RE_REGISTRY_BIJ = re.compile(rf"\b(?i:{_REG_NOUNS})\b{_IN_CLAUSE}{{0,80}}?\bbij\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+_RE_REGISTRY_SUBJ = re.compile(rf"\b(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?(?P<org>{ORG})\s+(?:[a-z]+\s+){{0,3}}?(?i:{_REG_VERBS})\b")
+_RE_REGISTRY_INV = re.compile(
+    rf"\b(?i:{_REG_VERBS})\s+(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,80}}?\b(?i:{_REG_NOUNS})\b"
+)
+# 'het BIPT trekt uit zijn jaarlijkse enquête': an organization and its own research
+_RE_OWN_RESEARCH = re.compile(
+    rf"\b(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,40}}?\b(?:zijn|haar|hun)\s+(?:[a-z]+\s+)?(?i:{_CUES})\b"
+)
+# where the research appeared: 'verscheen in de Consumentengids van september 2016'
+_RE_PUBLISHED_IN = re.compile(rf"\b(?i:{_alt(SOURCES['published_in'])})\s+(?:(?i:de|het)\s+)?(?P<org>{ORG})")
+# 'Over Trengo' as the heading of the closing boilerplate of a press release: who published it
+_RE_ABOUT = re.compile(rf"(?m)^[ \t]*(?i:over)[ \t]+(?P<org>{ORG})[ \t]*:?[ \t]*$")
+_RE_FIRST_PERSON = re.compile(rf"(?i:\b(?:{_alt(SOURCES['first_person'])})\b)")
+_RE_DATING = re.compile(rf"(?i:\b(?:{_alt(SOURCES['dating_phrases'])})\b)")
+_RE_EARLIER = re.compile(rf"(?i:\b(?:{_alt(SOURCES['earlier_words'])})\b)")
+_RE_SAMPLE = re.compile(rf"(?i:\b(?:{_alt(SOURCES['sample_verbs'])})\b)")
+_NON_NAMES = {w.lower() for w in SOURCES["non_names"]} | {m.lower() for m in load_rules("exclusions").tables["months"]}
+
+
 @dataclass
 class SourceRef:
     organization: str | None
     report: str | None = None
     person: str | None = None
+    strength: str = "study"  # study: research evidence, carries on; quote: 'volgens X', holds in its paragraph
+    commissioner: str | None = None  # 'in opdracht van X'
 
     def as_dict(self) -> dict:
         return {"organization": self.organization, "report": self.report, "person": self.person}
 
 
 def _generic(word: str, lower_words: set[str]) -> bool:
-    return word.lower() in STOP_WORDS or word in _NOT_ORG or word.lower() in lower_words
+    low = word.lower()
+    return low in STOP_WORDS or word in _NOT_ORG or low in lower_words or low in _NON_NAMES
 
 
 def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | None:
@@ -115,7 +169,7 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | N
             stripped += "."
         words[-1] = stripped
     out = " ".join(words).strip(" -")
-    if not out or out in _NOT_ORG or out.lower() in lower_words:
+    if not out or out in _NOT_ORG or out.lower() in lower_words or out.lower() in _NON_NAMES:
         return None
     if re.fullmatch(r"[A-Z]{1,5}-[a-zà-ÿ].*", out):  # CX-volwassenheid, CX-strategie: common nouns
         return None
@@ -174,55 +228,252 @@ class SourceTracker:
                 return SourceRef(org, report=named)
         return None
 
+    def _first_org(self, rxs, sentence: str) -> tuple[str, re.Match] | None:
+        for rx in rxs:
+            for m in rx.finditer(sentence):
+                org = self._org(m)
+                if org and not self.is_person(org):
+                    return org, m
+        return None
+
+    def is_person(self, name: str) -> bool:
+        """A name the article uses for a person ('zegt Jan Bakker, CEO bij X'), not an organization."""
+        return name in self.people and name not in self.people.values()
+
     def sentence_source(self, sentence: str) -> SourceRef | None:
+        """The attribution evidence of one sentence, strongest reading first."""
         report = None
         rm = _RE_REPORT.search(sentence)
         if rm:
             report = rm.group("report").strip()
+        commissioner = self._first_org((_RE_COMMISSION,), sentence)
+        commissioner_name = commissioner[0] if commissioner else None
+        executor = self._first_org((_RE_EXECUTOR,), sentence)
+        if executor and executor[0] != commissioner_name:
+            return SourceRef(executor[0], report=report, commissioner=commissioner_name)
         found = self._cue_van(sentence)
+        if found and found.organization != commissioner_name:
+            return SourceRef(found.organization, report=report or found.report, person=found.person, commissioner=commissioner_name)
+        hit = self._first_org(
+            (_RE_RELATIVE, _RE_SUBJECT, _RE_VERB_ORG, _RE_VERB_ORG_CUE, _RE_OWN_RESEARCH, _RE_HYPHEN, _RE_HEADLINE, _RE_POLL),
+            sentence,
+        )
+        if hit and hit[0] != commissioner_name:
+            return SourceRef(hit[0], report=report, commissioner=commissioner_name)
+        if commissioner_name:
+            return SourceRef(commissioner_name, report=report)
         if found:
             return SourceRef(found.organization, report=report or found.report, person=found.person)
-        for rx in (_RE_SUBJECT, _RE_HYPHEN, _RE_ATTRIBUTION_ORG, _RE_POLL, _RE_BRON):
-            for m in rx.finditer(sentence):
-                org = self._org(m)
-                if org:
-                    return SourceRef(org, report=report)
+        hit = self._first_org((_RE_REGISTRY_BIJ, _RE_REGISTRY_SUBJ, _RE_REGISTRY_INV), sentence)
+        if hit:
+            return SourceRef(hit[0], report=report)
+        hit = self._first_org((_RE_ATTRIBUTION_ORG,), sentence)
+        if hit:
+            return SourceRef(hit[0], report=report)
+        hit = self._first_org((_RE_PUBLISHED_IN, _RE_BRON), sentence)
+        if hit:
+            return SourceRef(hit[0], report=report, strength="quote")
         for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN):
             m = rx.search(sentence)
             if m:
                 org = self._org(m)
                 if org:
-                    return SourceRef(org, report=report, person=m.group("person").strip())
+                    return SourceRef(org, report=report, person=m.group("person").strip(), strength="quote")
         for m in _RE_SPEECH.finditer(sentence):
             person = m.group("person").strip()
             employer = self.people.get(person) or self.people.get(person.split()[-1])
             if employer:
-                return SourceRef(employer, report=report, person=person)
+                return SourceRef(employer, report=report, person=person, strength="quote")
             looks_like_org = " " not in person or any(w in _ORG_WORDS for w in person.split())
             if m.group(0).lower().split()[0] in _ORG_ATTRIBUTION and looks_like_org:
                 whole = re.match(ORG, sentence[m.start("person") :])  # 'Thuiswinkel.org', not 'Thuiswinkel'
                 org = clean_org(whole.group(0) if whole else person, self.lower_words, initial=False)
-                if org:
-                    return SourceRef(org, report=report)
+                if org and not self.is_person(org):
+                    return SourceRef(org, report=report, strength="quote")
         return None
 
-    def assign(self, doc: Doc, figures: list[tuple[int, int]]) -> dict[int, SourceRef | None]:
-        """Source of each figure (keyed by its first token)."""
-        sents = list(doc.sents)
-        own = [self.sentence_source(s.text) for s in sents]
-        # 'Dat blijkt uit onderzoek van X.' names the source of the sentence before it
-        for k in range(1, len(sents)):
-            if own[k] and own[k - 1] is None and _RE_BACKWARD.search(sents[k].text):
-                own[k - 1] = own[k]
-        first = next((s for s in own if s), None)
-        sent_index = {s.start: k for k, s in enumerate(sents)}
-        carried: list[SourceRef | None] = []
-        current = None
-        for s in own:
-            current = s or current
-            carried.append(current)
-        out: dict[int, SourceRef | None] = {}
-        for s, _e in figures:
-            k = sent_index[sent_of(doc, s).start]
-            out[s] = carried[k] or first
-        return out
+
+def norm_name(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", name.lower()).strip()
+
+
+def _acronym(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
+
+
+def same_org(a: str, b: str) -> bool:
+    """'Genesys' and 'Genesys Telecommunications', 'SSI' and 'Survey Sampling International'."""
+    na, nb = norm_name(a), norm_name(b)
+    if na == nb:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    ns, nl = norm_name(short), norm_name(long_)
+    if ns and nl.split()[0] == ns:
+        return True
+    return short.isupper() and len(short) >= 2 and _acronym(long_) == short
+
+
+@dataclass
+class Study:
+    """One piece of research an article reports."""
+
+    makers: list[str]
+    commissioners: list[str] = field(default_factory=list)
+    name: str | None = None
+    year: int | None = None
+    sample_size: int | None = None
+    population: str | None = None
+    method: str | None = None
+    sentences: list[int] = field(default_factory=list)  # indices of the sentences that name it
+    strength: str = "study"
+
+    @property
+    def organizations(self) -> list[str]:
+        return self.makers + [c for c in self.commissioners if c not in self.makers]
+
+    def names(self, org: str) -> bool:
+        return any(same_org(org, o) for o in self.organizations)
+
+    def source(self, person: str | None = None) -> SourceRef:
+        org = self.makers[0] if self.makers else self.commissioners[0]
+        return SourceRef(org, report=self.name, person=person, strength=self.strength)
+
+
+@dataclass
+class ArticleStudies:
+    """The studies of one article and the study of each figure."""
+
+    studies: list[Study]
+    by_figure: dict[int, Study | None]  # figure start token -> its study
+    persons: dict[int, str | None]  # figure start token -> the person quoted for it
+
+    def source(self, start: int) -> SourceRef | None:
+        study = self.by_figure.get(start)
+        return study.source(self.persons.get(start)) if study else None
+
+    def year(self, start: int) -> int | None:
+        study = self.by_figure.get(start)
+        return study.year if study else None
+
+
+def _study_for(studies: list[Study], ref: SourceRef, k: int) -> Study:
+    orgs = [ref.organization] + ([ref.commissioner] if ref.commissioner else [])
+    for study in studies:
+        if any(study.names(o) for o in orgs):
+            break
+    else:
+        study = Study(makers=[], strength=ref.strength)
+        studies.append(study)
+    if ref.organization and not study.names(ref.organization):
+        study.makers.append(ref.organization)
+    elif ref.organization and not study.makers and ref.organization in study.commissioners:
+        pass
+    if ref.commissioner and not study.names(ref.commissioner):
+        study.commissioners.append(ref.commissioner)
+    if not study.makers and not study.commissioners:
+        study.makers.append(ref.organization)
+    if ref.strength == "study":
+        study.strength = "study"
+    if ref.report and not study.name:
+        study.name = ref.report
+    study.sentences.append(k)
+    return study
+
+
+def _sample(sentence: str) -> int | None:
+    """'ondervroeg 1.000 Nederlanders', '502 mensen bevraagd': the largest count in a sampling sentence."""
+    if not _RE_SAMPLE.search(sentence):
+        return None
+    counts = [n.value for n in find_numerals(sentence) if n.form == "digits" and n.value >= 10 and float(n.value).is_integer()]
+    counts = [c for c in counts if not 1900 <= c <= 2100]
+    return int(max(counts)) if counts else None
+
+
+def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]], years_of_sentence) -> ArticleStudies:
+    """The studies the article reports and the study governing each figure.
+
+    ``years_of_sentence(sent)`` gives the explicit years a sentence names (from
+    ``pipeline.years``): a sentence that dates the research ('Het onderzoek vond
+    plaats in maart 2016') gives its study a year.
+    """
+    sents = list(doc.sents)
+    texts = [s.text for s in sents]
+    own = [tracker.sentence_source(t) for t in texts]
+    # 'Dat blijkt uit onderzoek van X.' names the source of the sentence before it
+    for k in range(1, len(sents)):
+        if own[k] and own[k - 1] is None and _RE_BACKWARD.search(texts[k]):
+            own[k - 1] = own[k]
+    studies: list[Study] = []
+    sent_study: list[Study | None] = [(_study_for(studies, ref, k) if ref else None) for k, ref in enumerate(own)]
+    # first person ('wij ondervroegen', 'ons onderzoek') and no one else: the publisher named in 'Over X'
+    if not studies:
+        about = _RE_ABOUT.search(doc.text)
+        org = clean_org(about.group("org"), tracker.lower_words, initial=False) if about else None
+        if org and any(_RE_FIRST_PERSON.search(t) for t in texts):
+            study = Study(makers=[org])
+            studies.append(study)
+            sent_study = [study if _RE_FIRST_PERSON.search(t) else None for t in texts]
+            study.sentences = [k for k, st in enumerate(sent_study) if st is study]
+            own = [SourceRef(org) if st else None for st in sent_study]
+    paragraph = _paragraph_numbers(doc, sents)
+    # the dated research, the sample
+    current: Study | None = None
+    for k, text in enumerate(texts):
+        current = sent_study[k] or current
+        target = sent_study[k] or current or (studies[0] if len(studies) == 1 else None)
+        if target is None:
+            continue
+        if target.year is None and _RE_DATING.search(text) and not _RE_EARLIER.search(text):
+            years = years_of_sentence(sents[k])
+            if len(set(years)) == 1:
+                target.year = years[0]
+        if target.sample_size is None:
+            target.sample_size = _sample(text)
+    for study in studies:
+        if study.year is None and study.name:
+            m = re.search(r"\b(19|20)\d{2}\b", study.name)
+            if m:
+                study.year = int(m.group(0))
+    main = _main_study(studies)
+    sent_index = {s.start: k for k, s in enumerate(sents)}
+    governing: list[Study | None] = []
+    scope: Study | None = None  # the study whose research the text is reporting at this point
+    current, quoted_in = None, None  # the study named last; for a quote, the paragraph it holds in
+    for k in range(len(sents)):
+        if sent_study[k] is not None:
+            current = sent_study[k]
+            quoted_in = paragraph[k] if own[k].strength == "quote" else None
+            if quoted_in is None:
+                scope = current
+        elif quoted_in is not None and paragraph[k] != quoted_in:
+            current, quoted_in = scope, None  # a quoted figure's source holds in its paragraph
+        governing.append(current or main)
+    by_figure: dict[int, Study | None] = {}
+    persons: dict[int, str | None] = {}
+    for s, _e in figures:
+        k = sent_index[sent_of(doc, s).start]
+        by_figure[s] = governing[k]
+        persons[s] = own[k].person if own[k] and sent_study[k] is governing[k] else None
+    return ArticleStudies(studies, by_figure, persons)
+
+
+def _main_study(studies: list[Study]) -> Study | None:
+    """The study that governs figures before any study is named (a headline, a lead that
+    names its maker only later, in the last paragraph): the first one named by research
+    evidence, else the first one quoted."""
+    for study in studies:
+        if study.strength == "study":
+            return study
+    return studies[0] if studies else None
+
+
+def _paragraph_numbers(doc: Doc, sents) -> list[int]:
+    text = doc.text
+    out, n, prev_end = [], 0, None
+    for sent in sents:
+        if prev_end is not None and "\n" in text[prev_end : sent.start_char]:
+            n += 1
+        out.append(n)
+        words = [t for t in sent if not t.is_space]
+        prev_end = words[-1].idx + len(words[-1].text) if words else sent.end_char
+    return out

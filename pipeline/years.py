@@ -98,6 +98,11 @@ def year_expressions(
     return sorted(out, key=lambda e: e.token)
 
 
+def explicit_years(doc: Doc, sent: Span, masked: tuple[int, int] | None) -> list[int]:
+    """The years a sentence names as points in time (not 'sinds 2020'), in order."""
+    return [x.year for x in year_expressions(doc, sent, None, masked) if x.role == "point"]
+
+
 def _has_year_on_year(doc: Doc, sent: Span) -> bool:
     return any(_phrase_positions(doc, sent, p) for p in YEARS["year_on_year"])
 
@@ -139,10 +144,15 @@ def assign_years(
     doc: Doc,
     figures: list[tuple[int, int]],
     ref_year: int | None,
-    default_year: int | None,
+    fallback: dict[int, int | None],
     masked: tuple[int, int] | None,
 ) -> dict[int, int | None]:
-    """Year of each figure (keyed by its first token)."""
+    """Year of each figure (keyed by its first token).
+
+    ``ref_year`` is the article's own year (relative phrases count from it, never
+    a guess); ``fallback`` holds, per figure, the year that applies when its
+    sentence and paragraph name none: its study's year, else a heading's year.
+    """
     by_sent: dict[int, list[tuple[int, int]]] = {}
     for f in figures:
         by_sent.setdefault(sent_of(doc, f[0]).start, []).append(f)
@@ -160,7 +170,7 @@ def assign_years(
         roles = change_roles(doc, sent, sent_figs)
         starts = [f[0] for f in sent_figs]
         for s, e in sent_figs:
-            years[s] = _year_of(sent, s, e, starts, exprs, frame, roles.get(s), carry, ref_year, default_year)
+            years[s] = _year_of(sent, s, e, starts, exprs, frame, roles.get(s), carry, ref_year, fallback.get(s))
         prev_frame = frame
         words = [t for t in sent if not t.is_space]
         prev_end_char = words[-1].idx + len(words[-1].text) if words else sent.end_char
@@ -205,24 +215,6 @@ def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, def
             return carry.base
         return carry.point
     return default_year
-
-
-def reference_year(published_year: int | None, title_year: int | None, doc: Doc, masked) -> int | None:
-    """The 'now' of an article: its own date, else the latest year it speaks of.
-
-    An undated article that compares with a year ('vergeleken met 2021') is
-    written after it.
-    """
-    if published_year:
-        return published_year
-    best = title_year
-    for sent in doc.sents:
-        for x in year_expressions(doc, sent, None, masked):
-            y = x.year + 1 if x.role == "base" and doc[x.token - 1].lower_ in ("met", "t.o.v.") else x.year
-            if best is None or y > best:
-                best = y
-    return best
-
 
 
 def title_year(doc: Doc, title_span: tuple[int, int] | None, masked: tuple[int, int] | None = None) -> int | None:
