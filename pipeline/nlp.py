@@ -30,20 +30,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
-from pipeline.numbers import find_numerals
+from pipeline.numbers import find_numerals, is_population
 from pipeline.rules import load_rules
 
-KIND_FILES = (
-    "percentage",
-    "percentage_point",
-    "percentage_change",
-    "multiplier",
-    "score",
-    "count",
-    "money",
-    "duration",
-    "ratio",
-)
+from schemas.records import KINDS as KIND_FILES  # one rule file per kind of the schema: rules/<kind>.yaml
 CANDIDATES_KEY = "candidates"
 
 EXCLUDE = load_rules("exclusions").tables
@@ -51,6 +41,10 @@ EXCLUDE = load_rules("exclusions").tables
 for _name, _default in (("num", None), ("numform", None), ("numtext", None), ("ratio_b", None)):
     if not Token.has_extension(_name):
         Token.set_extension(_name, default=_default)
+# a group of people or things, also as the end of a compound ('bankklanten', 'zorgverzekeraars'):
+# rules match it as {"_": {"population": true}}
+if not Token.has_extension("population"):
+    Token.set_extension("population", getter=lambda t: (t.is_alpha or "-" in t.text) and is_population(t.text))
 
 _MONTHS = set(EXCLUDE["months"])
 _NAME_PREFIXES = set(EXCLUDE["name_prefixes"])
@@ -97,7 +91,8 @@ def _exclusion(text: str, start: int, end: int, value: float, form: str, masked:
         return "year"
     if form == "digits" and re.fullmatch(r"[1-9]\d{3}", text[start:end]) and _POSTCODE_AFTER.match(text, end):
         return "postcode"  # 1000 AB Amsterdam
-    after = text[end : end + 20].lstrip().split(" ", 1)[0].lower().strip(".,;:)")
+    after_words = text[end : end + 20].split(maxsplit=1)
+    after = after_words[0].lower().strip(".,;:)") if after_words else ""
     if form in ("digits", "word") and after in _MONTHS:
         return "date"
     before_words = text[max(0, start - 30) : start].split()
