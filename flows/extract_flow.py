@@ -26,6 +26,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.io import (
+    CORRECTIONS_FILE,
     DEFAULT_MAX_BYTES,
     Entry,
     atomic_write_json,
@@ -41,7 +42,8 @@ from flows.io import (
     save_manifest,
     state_dir,
 )
-from pipeline.article import ArticleError, article_id_for, build_article, sha256_bytes
+from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
+from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
 from pipeline.extract import extract, extractor_version
 from schemas.records import SCHEMA_VERSION, ArticleRecord, Rejection
 
@@ -159,8 +161,49 @@ class RunSummary:
         return asdict(self)
 
 
-def assemble(out: Path, entries: list[Entry], summary: RunSummary) -> None:
-    """Rewrite the three output files from the cache, streaming, in a fixed order."""
+def corrections_path(corpus: Path, corrections: str | None) -> Path:
+    """``--corrections FILE``, else ``corrections.jsonl`` at the top of the corpus."""
+    return Path(corrections) if corrections else corpus / CORRECTIONS_FILE
+
+
+def load_corrections(path: Path) -> tuple[Parsed, str]:
+    """The editors' corrections (none when the file does not exist) and the SHA-256 of the file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Parsed(), ""
+    return parse_corrections(data.decode("utf-8", errors="replace")), sha256_bytes(data)
+
+
+def _corpus_skip(corpus: Path, cpath: Path) -> frozenset[str]:
+    skip = {CORRECTIONS_FILE}
+    try:
+        skip.add(cpath.resolve().relative_to(corpus.resolve()).as_posix())
+    except ValueError:
+        pass  # kept outside the corpus
+    return frozenset(skip)
+
+
+def _article_text(corpus: Path, entry: Entry, article: dict) -> str | None:
+    """The decoded text of an article being corrected, if its bytes are still those extracted."""
+    try:
+        data = (corpus / entry.path).read_bytes()
+        if sha256_bytes(data) != article.get("sha256"):
+            return None
+        return decode(data)[0]
+    except (OSError, ArticleError):
+        return None
+
+
+def assemble(
+    out: Path, entries: list[Entry], summary: RunSummary, corrections: Parsed | None = None, corpus: Path | None = None
+) -> None:
+    """Rewrite the three output files from the cache, streaming, in a fixed order.
+
+    Editors' corrections are applied here, after extraction, so the cache always holds
+    the extractor's own output and a changed correction never forces a re-extraction.
+    """
+    pending = dict(corrections.by_article) if corrections else {}
     kinds: Counter = Counter()
     seen_ids: dict[str, str] = {}
     order = sorted(entries, key=lambda e: (article_id_for(e.path), e.path))
@@ -181,6 +224,10 @@ def assemble(out: Path, entries: list[Entry], summary: RunSummary) -> None:
                 article, mentions, rejections = dup["article"], [], dup["rejections"]
             else:
                 seen_ids[aid] = e.path
+                if aid in pending:
+                    text = _article_text(corpus, e, article) if corpus is not None else None
+                    fixed = apply_corrections(article, mentions, rejections, pending.pop(aid), text)
+                    article, mentions, rejections = fixed.article, fixed.mentions, fixed.rejections
             summary.articles += 1
             if article["status"] == "ok":
                 summary.ok += 1
@@ -195,6 +242,12 @@ def assemble(out: Path, entries: list[Entry], summary: RunSummary) -> None:
                 if r["level"] == "mention":
                     summary.rejected_mentions += 1
             summary.mentions += len(mentions)
+        # corrections of articles no longer in the corpus, and lines that do not validate: reported last
+        for aid in sorted(pending):
+            for r in orphan_reports(pending[aid], aid):
+                fr.write(dumps(r) + "\n")
+        for r in invalid_reports(corrections) if corrections else []:
+            fr.write(dumps(r) + "\n")
     summary.by_kind = dict(sorted(kinds.items()))
 
 
@@ -248,18 +301,23 @@ def extract_corpus(
     lock_wait_seconds: float = 0.0,
     report: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    corrections: str | None = None,
 ) -> dict:
     """List the corpus, extract new and changed articles in batches, write the three files.
 
-    With ``report=True`` the HTML review report under ``out/report/`` is rewritten too
-    (while the lock is held), whenever the output changed or the report is missing.
+    Editors' corrections (``corrections``, default ``corrections.jsonl`` in the corpus)
+    are applied to the output after extraction. With ``report=True`` the HTML review
+    report under ``out/report/`` is rewritten too (while the lock is held), whenever the
+    output changed or the report is missing.
     """
     corpus_p, out_p = Path(corpus), Path(out)
     check_writable(out_p)
     with run_lock(out_p, wait_seconds=lock_wait_seconds):
         for stale in out_p.glob(".*.tmp"):  # left by a run killed mid-write; we hold the lock
             stale.unlink(missing_ok=True)
-        entries = list_corpus(corpus_p, max_bytes)
+        cpath = corrections_path(corpus_p, corrections)
+        parsed, corrections_sha = load_corrections(cpath)
+        entries = list_corpus(corpus_p, max_bytes, skip=_corpus_skip(corpus_p, cpath))
         version = extractor_version()
         manifest = {} if full else load_manifest(out_p)
         if full:
@@ -298,13 +356,19 @@ def extract_corpus(
             elif m is not None:
                 summary.unchanged += 1
 
-        nothing_changed = not todo and summary.deleted == 0 and valid and _outputs_intact(out_p, manifest)
+        nothing_changed = (
+            not todo
+            and summary.deleted == 0
+            and valid
+            and manifest.get("corrections", "") == corrections_sha
+            and _outputs_intact(out_p, manifest)
+        )
         if nothing_changed:
             for k, v in manifest.get("summary", {}).items():
                 if k in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind"):
                     setattr(summary, k, v)
         else:
-            assemble(out_p, entries, summary)
+            assemble(out_p, entries, summary, parsed, corpus_p)
             _prune_cache(out_p, listed)
         from flows.io import sha256_file
 
@@ -312,6 +376,8 @@ def extract_corpus(
             "extractor_version": version,
             "schema_version": SCHEMA_VERSION,
             "corpus": str(corpus_p.resolve()),  # where the report finds the article texts
+            "corrections": corrections_sha,  # a changed corrections file rewrites the output
+            "corrections_path": str(cpath.resolve()),  # where `cxmetrics review` writes
             "articles": {},
             "outputs": {name: sha256_file(out_p / name) for name in OUTPUT_FILES},
             "summary": {k: v for k, v in summary.as_dict().items() if k in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind")},

@@ -19,7 +19,9 @@ from pathlib import Path
 from pipeline.article import SUPPORTED_SUFFIXES
 
 STATE_DIR = ".cxmetrics"  # inside the output folder: manifest, per-article cache, lock
+TEXTS_DIR = "texts"  # inside the output folder: the text each article yields, which spans point into
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+CORRECTIONS_FILE = "corrections.jsonl"  # editors' corrections, at the top of the corpus folder by default
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once: os.umask can only be read by setting it
 
@@ -127,11 +129,12 @@ class Entry:
     problem: str | None = None  # a quarantine reason known without reading
 
 
-def list_corpus(corpus: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Entry]:
+def list_corpus(corpus: Path, max_bytes: int = DEFAULT_MAX_BYTES, skip: frozenset[str] = frozenset({CORRECTIONS_FILE})) -> list[Entry]:
     """Every file under ``corpus`` (recursively), sorted; nothing is skipped silently.
 
-    Hidden files and our own temp files are not articles. Symbolic links that point
-    outside the corpus are listed with a problem and never followed.
+    Hidden files and our own temp files are not articles, nor are the paths in ``skip``
+    (relative to the corpus: by default the editors' ``corrections.jsonl`` at its top).
+    Symbolic links that point outside the corpus are listed with a problem and never followed.
     """
     if not corpus.is_dir():
         raise RunError(f"corpus folder {corpus} does not exist or is not a folder")
@@ -144,6 +147,8 @@ def list_corpus(corpus: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Entry]
                 continue
             full = Path(dirpath) / name
             rel = full.relative_to(corpus).as_posix()
+            if rel in skip:
+                continue
             problem = None
             try:
                 if full.is_symlink():
@@ -213,3 +218,40 @@ def load_cache(path: Path) -> dict | None:
             return json.load(fh)
     except (OSError, ValueError):
         return None
+
+
+# --------------------------------------------------------------------------- stored texts
+
+
+def text_relpath(article_id: str) -> str:
+    """``texts/<article_id>.txt`` (relative to the output folder); a name too long for the file system is shortened with a hash."""
+    name = f"{article_id}.txt"
+    if len(name.encode("utf-8")) > 240:
+        digest = hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:16]
+        stem = article_id.encode("utf-8")[:200].decode("utf-8", errors="ignore")
+        name = f"{stem}-{digest}.txt"
+    return f"{TEXTS_DIR}/{name}"
+
+
+def sync_text(out_dir: Path, relpath: str, text: str) -> bool:
+    """Write the article's text unless the file already holds exactly it (no rewrite, no fsync); True if written."""
+    path = out_dir / relpath
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    with atomic_writer(path) as fh:
+        fh.write(text)
+    return True
+
+
+def prune_texts(out_dir: Path, keep: set[str]) -> None:
+    """Remove stored texts of articles that are gone (and temp files of an interrupted write)."""
+    root = out_dir / TEXTS_DIR
+    if not root.is_dir():
+        return
+    for f in root.iterdir():
+        if f.is_file() and f"{TEXTS_DIR}/{f.name}" not in keep:
+            f.unlink(missing_ok=True)

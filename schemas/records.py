@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention.corrected, level "correction")
 
 # Bounds every mention must respect; validation failures name the rule broken.
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -97,6 +97,14 @@ class Source(Strict):
     person: str | None = Field(default=None, description="The person quoted for the figure, when stated.")
 
 
+class Corrected(Strict):
+    """How editors' corrections changed a mention (see ``Correction``)."""
+
+    action: Literal["set", "add"] = Field(description="set: an extracted mention with fields changed; add: a figure an editor added.")
+    fields: list[str] = Field(description="The fields an editor set, sorted.")
+    at: str = Field(description="When the latest correction of this mention was made (ISO 8601).")
+
+
 class MetricMention(Strict):
     """One number in an article that states a measured or surveyed quantity."""
 
@@ -124,6 +132,9 @@ class MetricMention(Strict):
         description="The date the article states for itself: YYYY-MM-DD, YYYY-MM, or null.",
     )
     rule: str = Field(description="Id of the extraction rule that found the mention (for tracing).")
+    corrected: Corrected | None = Field(
+        default=None, description="Set when editors' corrections changed or added this mention; null for plain extraction."
+    )
 
     @field_validator("year")
     @classmethod
@@ -180,7 +191,9 @@ class Rejection(Strict):
     schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this record schema.")
     article_id: str = Field(description="The article the rejected item belongs to.")
     path: str = Field(description="Path of the article relative to the corpus folder.")
-    level: Literal["article", "mention"] = Field(description="Whether a whole article or one mention was rejected.")
+    level: Literal["article", "mention", "correction"] = Field(
+        description="A whole article, one candidate mention, or an editor's correction (rejected mention, or a correction not applied)."
+    )
     reason: str = Field(description="The rule broken, as a code followed by a readable explanation.")
     span: Span | None = Field(default=None, description="Where the rejected mention stood, for mentions.")
     candidate: dict[str, Any] | None = Field(
@@ -188,8 +201,67 @@ class Rejection(Strict):
     )
 
 
+class CorrectionFields(Strict):
+    """The fields a correction sets (``set``) or the figure it adds (``add``: kind and value at least).
+
+    Only the keys present count: ``{"qualifier": null}`` clears the qualifier, a missing key leaves it.
+    """
+
+    value: float | None = Field(default=None, description="The normalized number.")
+    kind: Kind | None = Field(default=None, description="What kind of figure this is.")
+    unit: str | None = Field(default=None, description="The unit; for add, derived from the kind when missing.")
+    qualifier: Qualifier | None = Field(default=None, description="How the text bounds the value.")
+    metric: Metric | None = Field(default=None, description="The named KPI.")
+    subject: str | None = Field(default=None, description="What is measured.")
+    year: int | None = Field(default=None, description="The year the figure describes.")
+    source: Source | None = Field(default=None, description="Whose research the figure comes from.")
+
+    @field_validator("year")
+    @classmethod
+    def _year_in_range(cls, v: int | None) -> int | None:
+        if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
+            raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
+        return v
+
+
+class Correction(Strict):
+    """One editor's correction: a line of ``corrections.jsonl`` (in the corpus folder by default).
+
+    Applied after extraction on every run, in file order, to the mention at exactly ``span``;
+    not applied (and reported as ``stale_correction``) when the article's bytes changed.
+    """
+
+    article_id: str = Field(min_length=1, description="The article corrected.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the article's bytes when it was corrected.")
+    span: Span = Field(description="The mention corrected, or the text of the figure added.")
+    action: Literal["reject", "set", "add"] = Field(
+        description="reject: drop the mention; set: change fields of the mention; add: a missed figure."
+    )
+    fields: CorrectionFields = Field(
+        default_factory=CorrectionFields, description="For set: the fields to change; for add: kind, value and any other field."
+    )
+    at: str = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$",
+        description="When the correction was made (ISO 8601).",
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_action(self) -> Correction:
+        given = self.fields.model_fields_set
+        if self.action == "reject" and given:
+            raise ValueError("reject_with_fields: a reject takes no fields")
+        if self.action == "set" and not given:
+            raise ValueError("set_without_fields: a set names at least one field")
+        if self.action == "set" and ("kind" in given and self.fields.kind is None or "value" in given and self.fields.value is None):
+            raise ValueError("set_required_null: kind and value cannot be set to null")
+        if self.action == "add" and (self.fields.kind is None or self.fields.value is None):
+            raise ValueError("add_without_kind_value: an added figure needs kind and value")
+        return self
+
+
 RECORD_MODELS: dict[str, type[BaseModel]] = {
     "metric_mention": MetricMention,
     "article": ArticleRecord,
     "rejection": Rejection,
+    "correction": Correction,
 }
