@@ -78,7 +78,7 @@ _ORG_ATTRIBUTION = {w.lower() for w in SOURCES["org_attribution_verbs"]}
 _RE_SPEECH = re.compile(rf"\b(?i:{_alt(SOURCES['speech_verbs'] + SOURCES['org_attribution_verbs'])})\s+(?P<person>{PERSON})")
 _RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
 _RE_REPORT = re.compile(
-    r"(?P<report>(?:[A-Z][\w\-]*\s+){1,8}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?)"
+    r"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){0,7}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?)"
 )
 _RE_BACKWARD = re.compile(r"^\W*(?:Dat|Dit|Zo|Het)\s+(?:blijkt|bleek|komt|staat|meldt|melden|concludeert|stelt|schrijft)\b")
 
@@ -117,6 +117,8 @@ _RE_FIRST_PERSON = re.compile(rf"(?i:\b(?:{_alt(SOURCES['first_person'])})\b)")
 _RE_DATING = re.compile(rf"(?i:\b(?:{_alt(SOURCES['dating_phrases'])})\b)")
 _RE_EARLIER = re.compile(rf"(?i:\b(?:{_alt(SOURCES['earlier_words'])})\b)")
 _RE_SAMPLE = re.compile(rf"(?i:\b(?:{_alt(SOURCES['sample_verbs'])})\b)")
+# partners of joint research: 'onderzoek van Zendesk in samenwerking met Enterprise Strategy Group (ESG)'
+_RE_PARTNER = re.compile(rf"\b(?i:in samenwerking met|samen met)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*\((?P<short>[A-Z][\w&.\-]*)\))?")
 _NON_NAMES = {w.lower() for w in SOURCES["non_names"]} | {m.lower() for m in load_rules("exclusions").tables["months"]}
 
 
@@ -127,6 +129,7 @@ class SourceRef:
     person: str | None = None
     strength: str = "study"  # study: research evidence, carries on; quote: 'volgens X', holds in its paragraph
     commissioner: str | None = None  # 'in opdracht van X'
+    partners: list[str] = field(default_factory=list)  # 'in samenwerking met X (XY)'
 
     def as_dict(self) -> dict:
         return {"organization": self.organization, "report": self.report, "person": self.person}
@@ -242,6 +245,17 @@ class SourceTracker:
 
     def sentence_source(self, sentence: str) -> SourceRef | None:
         """The attribution evidence of one sentence, strongest reading first."""
+        ref = self._sentence_source(sentence)
+        if ref is not None and ref.strength == "study":
+            for m in _RE_PARTNER.finditer(sentence):
+                org = self._org(m)
+                if org and org != ref.organization and not self.is_person(org):
+                    ref.partners.append(org)
+                    if m.group("short"):
+                        ref.partners.append(m.group("short"))
+        return ref
+
+    def _sentence_source(self, sentence: str) -> SourceRef | None:
         report = None
         rm = _RE_REPORT.search(sentence)
         if rm:
@@ -357,7 +371,7 @@ class ArticleStudies:
 
 
 def _study_for(studies: list[Study], ref: SourceRef, k: int) -> Study:
-    orgs = [ref.organization] + ([ref.commissioner] if ref.commissioner else [])
+    orgs = [ref.organization] + ([ref.commissioner] if ref.commissioner else []) + ref.partners
     for study in studies:
         if any(study.names(o) for o in orgs):
             break
@@ -370,6 +384,9 @@ def _study_for(studies: list[Study], ref: SourceRef, k: int) -> Study:
         pass
     if ref.commissioner and not study.names(ref.commissioner):
         study.commissioners.append(ref.commissioner)
+    for partner in ref.partners:
+        if partner not in study.makers:
+            study.makers.append(partner)
     if not study.makers and not study.commissioners:
         study.makers.append(ref.organization)
     if ref.strength == "study":
@@ -429,6 +446,10 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
                 target.year = years[0]
         if target.sample_size is None:
             target.sample_size = _sample(text)
+        if target.name is None and sent_study[k] is None:
+            named = _RE_REPORT.search(text)  # 'Voor het State of CX Maturity Report 2021 werden ... ondervraagd'
+            if named:
+                target.name = named.group("report").strip()
     for study in studies:
         if study.year is None and study.name:
             m = re.search(r"\b(19|20)\d{2}\b", study.name)

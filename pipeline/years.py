@@ -159,6 +159,7 @@ def assign_years(
     years: dict[int, int | None] = {}
     prev_frame: Frame | None = None
     prev_end_char = -1
+    opener: int | None = None  # the year of the last paragraph that opens with one ('In 2019 ...')
     text = doc.text  # Doc.text joins every token: build it once
     for sent in doc.sents:
         same_paragraph = prev_end_char >= 0 and "\n" not in text[prev_end_char : sent.start_char]
@@ -169,12 +170,36 @@ def assign_years(
         sent_figs = by_sent.get(sent.start, [])
         roles = change_roles(doc, sent, sent_figs)
         starts = [f[0] for f in sent_figs]
+        spread = _respectively(doc, sent, exprs, starts)
+        # 'Dit jaar is dat 18 procent' in an undated article: a time we cannot name, not the frame before
+        unknown_now = ref_year is None and not exprs and any(_phrase_positions(doc, sent, p) for p in YEARS["relative"])
         for s, e in sent_figs:
-            years[s] = _year_of(sent, s, e, starts, exprs, frame, roles.get(s), carry, ref_year, fallback.get(s))
+            if s in spread or unknown_now:
+                years[s] = spread.get(s)
+                continue
+            later = opener if opener is not None else fallback.get(s)
+            years[s] = _year_of(sent, s, e, starts, exprs, frame, roles.get(s), carry, ref_year, later)
+        if not same_paragraph:
+            opening = [x for x in exprs if x.role == "point" and x.token - sent.start <= OPENER_TOKENS]
+            if opening and doc[opening[0].token]._.numform == "year":
+                opener = opening[0].year
         prev_frame = frame
         words = [t for t in sent if not t.is_space]
         prev_end_char = words[-1].idx + len(words[-1].text) if words else sent.end_char
     return years
+
+
+OPENER_TOKENS = 8  # 'In het tweede kwartaal van 2017 ...': a year this near the start opens a frame
+
+
+def _respectively(doc: Doc, sent: Span, exprs: list[YearExpr], starts: list[int]) -> dict[int, int]:
+    """'in 2018, 2019 en 2021 ... respectievelijk 44%, 50% en 52%': figures and years pair in order."""
+    if "respectievelijk" not in sent_lowers(doc, sent):
+        return {}
+    points = [x.year for x in exprs if x.role == "point" and doc[x.token]._.numform == "year"]
+    if len(points) < 2 or len(points) != len(starts):
+        return {}
+    return dict(zip(starts, points))
 
 
 def _nearest(exprs: list[YearExpr], s: int, e: int, figure_starts: list[int]) -> YearExpr:
