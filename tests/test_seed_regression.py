@@ -1,8 +1,17 @@
-"""Regression on the seed gold: the targets of issue 3 must hold. Fails if any drops."""
+"""Regression on the gold sets beside the project: the seed gold (../shared/gold) and the
+development set (../shared/dev). Fails when a measure drops below its floor.
+
+The targets are issue 11's. Where a set does not reach a target yet, the floor is the
+level measured when this file was last changed (a ratchet: raise it when the extractor
+improves, never lower it), and the target itself is a strict xfail, so reaching it turns
+the run red until the floor is raised to the target here. Each set skips, with its
+reason, when its folder is not beside the checkout.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,36 +21,80 @@ from pipeline.extract import extract
 
 from .conftest import CORPUS, GOLD
 
-TARGETS = {"precision": 0.97, "recall": 0.97}
-ATTR_TARGETS = {"kind": 0.97, "source": 0.95, "qualifier": 0.95, "metric": 0.95, "year": 0.90}
+DEV = GOLD.parent / "dev"
+SETS = {"seed": (CORPUS, GOLD), "dev": (DEV / "corpus", DEV / "gold")}
 
-pytestmark = pytest.mark.skipif(not (GOLD / "mentions.jsonl").exists(), reason="../shared/gold is not beside the project")
-
-
-@pytest.fixture(scope="module")
-def report():
-    pred, arts = [], []
-    for path in sorted(CORPUS.glob("*.txt")):
-        art = build_article(path.name, path.read_bytes())
-        pred += extract(art).mentions
-        arts.append({"article_id": art.article_id, "published": art.published})
-    gold = [json.loads(x) for x in (GOLD / "mentions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    gold_articles = [json.loads(x) for x in (GOLD / "articles.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    return score(pred, gold, gold_articles, arts)
-
-
-@pytest.mark.parametrize("measure", sorted(TARGETS))
-def test_mention_targets(report, measure):
-    value = getattr(report, measure)
-    assert value >= TARGETS[measure], f"{measure} {value:.3f} < {TARGETS[measure]}: {report.errors()[:10]}"
+TARGETS = {
+    "precision": 0.97,
+    "recall": 0.97,
+    "kind": 0.97,
+    "source": 0.95,
+    "qualifier": 0.95,
+    "metric": 0.95,
+    "year": 0.90,
+    "published": 1.0,
+}
+# measured floors where a target is not reached yet (see the module docstring)
+FLOORS = {
+    "seed": {},
+    "dev": {"recall": 0.81, "source": 0.83, "year": 0.82},
+}
 
 
-@pytest.mark.parametrize("attr", sorted(ATTR_TARGETS))
-def test_attribute_targets(report, attr):
-    value = report.accuracy(attr)
-    errs = [e for e in report.errors() if e["type"] == f"wrong_{attr}"]
-    assert value >= ATTR_TARGETS[attr], f"{attr} accuracy {value:.3f} < {ATTR_TARGETS[attr]}: {errs[:10]}"
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def test_every_dated_article_gets_its_date(report):
-    assert report.published_errors == []
+_REPORTS: dict[str, object] = {}
+
+
+def _report(name: str):
+    corpus, gold = SETS[name]
+    if not (gold / "mentions.jsonl").exists():
+        pytest.skip(f"{gold} is not beside the project")
+    if name not in _REPORTS:
+        pred, arts = [], []
+        for path in sorted(corpus.glob("*.txt")):
+            art = build_article(path.name, path.read_bytes())
+            pred += extract(art).mentions
+            arts.append({"article_id": art.article_id, "published": art.published})
+        _REPORTS[name] = score(pred, _read_jsonl(gold / "mentions.jsonl"), _read_jsonl(gold / "articles.jsonl"), arts)
+    return _REPORTS[name]
+
+
+def _value(report, measure: str) -> float:
+    if measure in ("precision", "recall"):
+        return getattr(report, measure)
+    if measure == "published":
+        return report.published_accuracy
+    return report.accuracy(measure)
+
+
+def _errors(report, measure: str) -> list[dict]:
+    kinds = {"precision": "spurious", "recall": "missed", "published": "wrong_published"}
+    wanted = kinds.get(measure, f"wrong_{measure}")
+    return [e for e in report.errors() if e["type"] == wanted][:8]
+
+
+def _cases(kind: str):
+    for name in SETS:
+        for measure, target in TARGETS.items():
+            floor = FLOORS[name].get(measure)
+            if kind == "floor":
+                yield pytest.param(name, measure, floor if floor is not None else target, id=f"{name}-{measure}")
+            elif floor is not None:
+                mark = pytest.mark.xfail(strict=True, reason=f"{name} {measure}: target {target} not reached yet")
+                yield pytest.param(name, measure, target, id=f"{name}-{measure}", marks=mark)
+
+
+@pytest.mark.parametrize(("name", "measure", "floor"), list(_cases("floor")))
+def test_measure_holds(name, measure, floor):
+    report = _report(name)
+    value = _value(report, measure)
+    assert value >= floor, f"{name} {measure} {value:.3f} < {floor}: {_errors(report, measure)}"
+
+
+@pytest.mark.parametrize(("name", "measure", "target"), list(_cases("target")))
+def test_target_reached(name, measure, target):
+    report = _report(name)
+    assert _value(report, measure) >= target
