@@ -119,6 +119,9 @@ _RE_EARLIER = re.compile(rf"(?i:\b(?:{_alt(SOURCES['earlier_words'])})\b)")
 _RE_SAMPLE = re.compile(rf"(?i:\b(?:{_alt(SOURCES['sample_verbs'])})\b)")
 # partners of joint research: 'onderzoek van Zendesk in samenwerking met Enterprise Strategy Group (ESG)'
 _RE_PARTNER = re.compile(rf"\b(?i:in samenwerking met|samen met)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*\((?P<short>[A-Z][\w&.\-]*)\))?")
+# verbs of speech only: 'volgens' names organizations as often as people
+_RE_SPEAKER = re.compile(rf"\b(?i:{_alt([v for v in SOURCES['speech_verbs'] if v != 'volgens'])})\s+(?P<person>{PERSON})")
+_RE_AND_ORG = re.compile(rf"\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _NON_NAMES = {w.lower() for w in SOURCES["non_names"]} | {m.lower() for m in load_rules("exclusions").tables["months"]}
 
 
@@ -187,12 +190,19 @@ class SourceTracker:
 
     lower_words: set[str]
     people: dict[str, str] = field(default_factory=dict)  # person (full or last name) -> employer
+    speakers: set[str] = field(default_factory=set)  # full names of people quoted
 
     @classmethod
     def for_text(cls, text: str) -> SourceTracker:
         no_urls = re.sub(r"\S+\.(?:nl|com|io|org|net|be|eu)\S*|https?://\S+|www\.\S+", " ", text)
         lower_words = {w for w in re.findall(r"\b[a-zà-ÿ][\w\-]+\b", no_urls)}
         tracker = cls(lower_words=lower_words)
+        # people the article quotes by full name ('stelt Van Belleghem', 'zegt Jan Bakker'): a name
+        # that is one of them, or ends in one, is a person wherever it stands
+        for m in _RE_SPEAKER.finditer(text):
+            name = m.group("person").strip()
+            if len(name.split()) >= 2 and not any(w in _ORG_WORDS for w in name.split()):
+                tracker.speakers.add(name)
         for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH):
             for m in rx.finditer(text):
                 org = clean_org(m.group("org"), lower_words)
@@ -219,6 +229,10 @@ class SourceTracker:
             if cue is None:
                 continue
             org = self._org(m)
+            if org and self.is_person(org):
+                # 'een enquête van Steven Van Belleghem en Survey Sampling International': the partner
+                nxt = _RE_AND_ORG.match(sentence, m.end())
+                org = clean_org(nxt.group("org"), self.lower_words, initial=False) if nxt else None
             if org:
                 title = re.sub(r"^(?:de|het|een)\s+", "", window[cue.end() :].strip(" ()"))
                 named = title if title[:1].isupper() else None
@@ -241,7 +255,9 @@ class SourceTracker:
 
     def is_person(self, name: str) -> bool:
         """A name the article uses for a person ('zegt Jan Bakker, CEO bij X'), not an organization."""
-        return name in self.people and name not in self.people.values()
+        if name in self.people and name not in self.people.values():
+            return True
+        return any(name == p or name.endswith(" " + p) for p in self.speakers)
 
     def sentence_source(self, sentence: str) -> SourceRef | None:
         """The attribution evidence of one sentence, strongest reading first."""
