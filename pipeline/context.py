@@ -129,43 +129,133 @@ def _terms_in(terms: list[Term], start: int, end: int) -> list[Term]:
     return out
 
 
-def governing_score_metric(doc: Doc, i: int, terms: list[Term]) -> str | None:
-    """The score KPI a bare number belongs to: the nearest score term before it in
+def _score_terms_before(doc: Doc, i: int, terms: list[Term], sent: Span) -> list[Term]:
+    return [t for t in _terms_in(terms, sent.start, i) if t.metric in _SCORE_RANGES]
+
+
+def governing_score_term(doc: Doc, i: int, terms: list[Term]) -> Term | None:
+    """The score KPI term a bare number belongs to: the nearest score term before it in
     its sentence (after it when none stands before)."""
     sent = sent_of(doc, i)
-    before = [t for t in _terms_in(terms, sent.start, i) if t.metric in _SCORE_RANGES]
+    before = _score_terms_before(doc, i, terms, sent)
     if before:
-        return before[-1].metric
+        return before[-1]
     after = [t for t in _terms_in(terms, i + 1, sent.end) if t.metric in _SCORE_RANGES and t.start - i <= 6]
-    return after[0].metric if after else None
+    return after[0] if after else None
 
 
-def _in_range(metric: str, value: float) -> bool:
+def governing_score_metric(doc: Doc, i: int, terms: list[Term]) -> str | None:
+    term = governing_score_term(doc, i, terms)
+    return term.metric if term else None
+
+
+def _previous_sentence(doc: Doc, i: int) -> Span | None:
+    """The sentence before token i's, when no blank line (a new paragraph or a heading) stands between."""
+    sent = sent_of(doc, i)
+    if sent.start == 0:
+        return None
+    prev = sent_of(doc, sent.start - 1)
+    if "\n\n" in doc.text[prev.start_char : sent.start_char] or prev.text.strip() == "":
+        return None
+    return prev
+
+
+def carried_score_term(doc: Doc, i: int, terms: list[Term]) -> Term | None:
+    """The score term of the sentence before, for a figure that goes on about it
+    ('Simyo haalt een NPS van 30. KPN volgt met een score van 22.')."""
+    prev = _previous_sentence(doc, i)
+    if prev is None:
+        return None
+    found = [t for t in _terms_in(terms, prev.start, prev.end) if t.metric in _SCORE_RANGES]
+    return found[-1] if found else None
+
+
+def _in_range(metric: str, value: float, term: Term | None = None, doc: Doc | None = None) -> bool:
     lo, hi = _SCORE_RANGES[metric]
+    if term is not None and doc is not None and doc[term.end - 1].lower_.endswith(_INDEX_TERMS):
+        lo, hi = _INDEX_RANGE  # 'tevredenheidsindex 65,92', 'tevredenheidsscore 71,85': an index of 0..100
     return lo <= value <= hi
 
 
 _GRADE_VERBS = set(METRICS["grade_verbs"])
 _GRADE_ADJ = set(METRICS["grade_adjectives"])
 _GRADE_CUSTOMERS = re.compile(METRICS["grade_customers"])
-_GRADE_TEXT = re.compile(r"(?:10|[1-9])(?:,\d)?")
+_GRADE_TEXT = re.compile(r"(?:10|[1-9])(?:[,.]\d{1,2})?")
 _GRADE_FOLLOWERS = _LINK_WORDS | {"als", "voor", "en", "in"}  # words a grade may stand before
+# words that make a number after 'een' a quantity of something, not a grade ('een 5 procent', 'een 8 jaar')
+_NOT_GRADE_FOLLOWERS = set(METRICS["not_grade_followers"])
+_INDEX_TERMS = tuple(METRICS["index_terms"])
+_INDEX_RANGE = (0.0, 100.0)
+_SCORE_NOUNS = set(METRICS["score_nouns"])
 
 
 def _grade(doc: Doc, i: int, sent: Span) -> bool:
-    """'Klanten geven de dienstverlening gemiddeld een 7,5': 'een' + a 1..10 value
-    (at most one decimal), in a sentence whose verb grades something."""
+    """'Klanten geven de dienstverlening gemiddeld een 7,5': 'een' + a 1..10 value, a decimal
+    one anywhere ('komen uit op een 4,6', 'met een verdienstelijke 7,76'), a whole one
+    ('een 8', 'een magere zes') in a sentence whose verb grades something."""
     tok = doc[i]
-    if tok._.numform != "digits" or not _GRADE_TEXT.fullmatch(tok.text):
+    if tok._.numform == "digits":
+        if not _GRADE_TEXT.fullmatch(tok.text):
+            return False
+    elif tok._.numform != "word" or tok._.num is None or not (1 <= tok._.num <= 10) or tok._.num != int(tok._.num):
         return False
+    decimal = any(ch in tok.text for ch in ",.")
     j = i - 1
-    while j > sent.start and doc[j].lower_ in _GRADE_ADJ:
-        j -= 1
+    if j > sent.start and (doc[j].lower_ in _GRADE_ADJ or _adjective(doc[j])):
+        j -= 1  # 'een ruime 8', 'een verdienstelijke 7,76'
     if j < sent.start or doc[j].lower_ != "een":
         return False
-    if i + 1 < len(doc) and doc[i + 1].is_alpha and doc[i + 1].lower_ not in _GRADE_FOLLOWERS:
-        return False  # 'een 8 jaar', 'een 5 procent': a numeral with its own noun is no grade
-    return any(lw in _GRADE_VERBS for lw in sent_lowers(doc, sent))
+    if i + 1 < len(doc):
+        nxt = doc[i + 1]
+        low = nxt.lower_
+        if low in _NOT_GRADE_FOLLOWERS or nxt._.population:
+            return False  # 'een 8 jaar', 'een 5 procent': a numeral with its own noun is no grade
+        if nxt.is_alpha and low not in _GRADE_FOLLOWERS and low not in STOP_WORDS and not decimal:
+            return False
+    return decimal or any(lw in _GRADE_VERBS for lw in sent_lowers(doc, sent))
+
+
+def _adjective(tok) -> bool:
+    """An inflected adjective before a grade: 'magere', 'verdienstelijke', 'dikke'."""
+    t = tok.text
+    return tok.is_alpha and t.islower() and len(t) > 3 and t.endswith("e") and t not in STOP_WORDS
+
+
+def _in_parentheses(doc: Doc, i: int) -> bool:
+    """'DSW (7,95)', 'Telenet (2.595)', '(72,22 tegenover 71,29)', '(toen 16.246)', '(bijna 20.000)'."""
+    j = i - 1
+    while j >= 0 and i - j <= 3 and doc[j].text != "(":
+        if not (doc[j].is_alpha or doc[j]._.num is not None) or doc[j].text in (")", "."):
+            return False
+        j -= 1
+    if j < 0 or doc[j].text != "(":
+        return False
+    k = i + 1
+    while k < len(doc) and k - i <= 4 and doc[k].text != ")":
+        if doc[k].text in ("(", ".", ";"):
+            return False
+        k += 1
+    return k < len(doc) and doc[k].text == ")"
+
+
+def _table_cell(doc: Doc, i: int) -> bool:
+    """A number in a row of a plain-text table: 'Termijn      3,7      4,4      5,0'."""
+    text = doc.text
+    start = doc[i].idx
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    before = text[line_start:start]
+    return bool(re.search(r"(?:\s{2,}|\t|\|)$", before)) and len(_TABLE_NUMBER.findall(line)) >= 2
+
+
+_TABLE_NUMBER = re.compile(r"(?:\s{2,}|\t|\|)\s*[-+]?\d+(?:[,.]\d+)?(?=\s|$)")
+
+
+def _score_noun_before(doc: Doc, i: int, sent: Span) -> bool:
+    """'met een score van 22', 'de index van klantentrouw op 56,54': a score without a named KPI."""
+    c0, _c1 = clause_bounds(sent, i)
+    return any(t.lower_ in _SCORE_NOUNS or t.lower_.endswith("index") for t in doc[max(c0, i - 6) : i])
 
 
 def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, str] | None:
@@ -177,19 +267,61 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     """
     tok = doc[i]
     value = tok._.num
-    if tok._.numform not in ("digits", "signed"):
+    form = tok._.numform
+    if form not in ("digits", "signed", "word"):
         return None
-    metric = governing_score_metric(doc, i, terms)
-    if metric and _in_range(metric, value):
-        return "score", metric, "score.bare_with_metric"
     sent = sent_of(doc, tok.i)
+    scaled = " " in tok.text.strip()  # '2,5 miljoen', '12 500', 'drie miljoen'
+    if scaled or (form == "word" and value >= 1000):
+        return "count", None, "count.bare_large"  # a large number standing alone counts things
+    decimal = form != "word" and any(ch in tok.text for ch in ",.") and not _THOUSANDS.fullmatch(tok.text)
+    if form != "word":
+        term = governing_score_term(doc, i, terms)
+        if term and term.end < i and any(t.lower_.endswith("index") for t in doc[term.end + 1 : i]):
+            term = None  # 'de tevredenheidsindex op 65,92 en de index van klantentrouw op 56,54': another index
+        if term and _in_range(term.metric, value, term, doc):
+            if not _in_range(term.metric, value):
+                return "score", term.metric, "score.index"  # beyond the grade scale: an index of 0..100
+            return "score", term.metric, "score.bare_with_metric"
+        metric = term.metric if term else None
+        if metric is None and _score_noun_before(doc, i, sent):
+            carried = carried_score_term(doc, i, terms)
+            if carried and _in_range(carried.metric, value, carried, doc):
+                return "score", carried.metric, "score.bare_score_noun" if _in_range(carried.metric, value) else "score.index"
+            if decimal or form == "signed":
+                return "score", None, "score.bare_score_noun"
+    else:
+        metric = None
     if metric is None and _grade(doc, i, sent):
         graded_by_customers = _GRADE_CUSTOMERS.search(sent_text(doc, i).lower())
+        if not graded_by_customers:
+            carried = carried_score_term(doc, i, terms)
+            if carried and carried.metric == "customer_satisfaction":
+                graded_by_customers = True
         return "score", ("customer_satisfaction" if graded_by_customers else None), "score.grade"
+    if form == "word":
+        return None
+    if decimal and 1 <= value <= 10 and _table_cell(doc, i):
+        return "score", None, "score.table_cell"
+    if _in_parentheses(doc, i):
+        if decimal:
+            carried = carried_score_term(doc, i, terms)
+            if carried and _in_range(carried.metric, value, carried, doc):
+                return "score", carried.metric, "score.in_parentheses" if _in_range(carried.metric, value) else "score.index"
+            if 1 <= value <= 10:
+                return "score", None, "score.in_parentheses"
+            return None
+        if value >= 10 and form == "digits":
+            return "count", None, "count.in_parentheses"
+    if form == "digits" and _THOUSANDS.fullmatch(tok.text):
+        return "count", None, "count.bare_large"  # '11.406' standing alone
     prev = doc[i - 1].lower_ if i > 0 else ""
-    if prev in ("van", "naar") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
+    if prev in ("van", "naar", "tot") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
         return "count", None, "count.bare_aantal_change"
     return None
+
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
 
 def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> str | None:

@@ -61,7 +61,7 @@ NUMBER_WORD = rf"(?:{_WORD_ATOMS})+"
 DIGITS = (
     r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"
     r"|[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?![\d.,]\d)"
-    r"|\d{1,2}\.[1-9](?![\d.])"
+    r"|\d{1,2}\.[1-9](?!\d|\.\d)"
     r"|\d+(?:,\d+)?"
 )
 SCALE = "|".join(sorted((re.escape(w) for w in _SCALE_WORDS), key=len, reverse=True))
