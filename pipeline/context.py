@@ -149,15 +149,18 @@ def governing_score_metric(doc: Doc, i: int, terms: list[Term]) -> str | None:
     return term.metric if term else None
 
 
-def _previous_sentence(doc: Doc, i: int) -> Span | None:
-    """The sentence before token i's, when no blank line (a new paragraph or a heading) stands between."""
+def _previous_sentence(doc: Doc, i: int, same_paragraph: bool = True) -> Span | None:
+    """The sentence before token i's; with ``same_paragraph``, only when no blank line (a new
+    paragraph or a heading) stands between."""
     sent = sent_of(doc, i)
-    if sent.start == 0:
-        return None
-    prev = sent_of(doc, sent.start - 1)
-    if "\n\n" in doc.text[prev.start_char : sent.start_char] or prev.text.strip() == "":
-        return None
-    return prev
+    while sent.start > 0:
+        prev = sent_of(doc, sent.start - 1)
+        if same_paragraph and "\n\n" in doc.text[prev.start_char : sent.start_char]:
+            return None
+        if prev.text.strip():
+            return prev
+        sent = prev
+    return None
 
 
 def carried_score_term(doc: Doc, i: int, terms: list[Term]) -> Term | None:
@@ -324,6 +327,9 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
 
+_TIME_METRICS = ("aht", "wait_time", "response_time", "resolution_time")  # durations; never the value of a share
+
+
 def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> str | None:
     """The KPI a percentage, duration or score is the value of, else None."""
     sent = sent_of(doc, start)
@@ -336,16 +342,22 @@ def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> 
                     continue
                 return metric
     if kind == "duration":
-        cands = [t for t in _terms_in(terms, sent.start, sent.end) if t.metric in ("aht", "wait_time", "response_time", "resolution_time")]
+        cands = [t for t in _terms_in(terms, sent.start, sent.end) if t.metric in _TIME_METRICS]
         if cands:
             return min(cands, key=lambda t: abs(t.start - start)).metric
+        # a duration goes on about the time the sentence before measured ('Op Facebook is het trager (5 uur)')
+        prev = _previous_sentence(doc, start, same_paragraph=False)
+        if prev is not None:
+            cands = [t for t in _terms_in(terms, prev.start, prev.end) if t.metric in _TIME_METRICS]
+            if cands:
+                return cands[-1].metric
         return None
     if kind in ("percentage", "score"):
         # a term right before the value, with only linking words between: 'een churn van 5%'
         by_end = {t.end - 1: t for t in _terms_in(terms, c0, start)}
         j = start - 1
         while j >= c0 and j >= start - 6:
-            for t in [by_end[j]] if j in by_end else []:
+            for t in [by_end[j]] if j in by_end and not (kind == "percentage" and by_end[j].metric in _TIME_METRICS) else []:
                     if kind == "percentage" and t.metric in ("customer_satisfaction",) and doc[t.start].lower_ in (
                         "tevredenheid",
                         "cijfer",
