@@ -303,6 +303,8 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
                 graded_by_customers = True
         return "score", ("customer_satisfaction" if graded_by_customers else None), "score.grade"
     if form == "word":
+        if value >= 2 and value == int(value) and i > 0 and doc[i - 1].text == "(" and i + 1 < len(doc) and doc[i + 1].text == ")":
+            return "count", None, "count.in_parentheses"  # 'Friesland (tien) en Zeeland (vijf)'
         return None
     if decimal and 1 <= value <= 10 and _table_cell(doc, i):
         return "score", None, "score.table_cell"
