@@ -1,8 +1,9 @@
-"""Bytes -> Article: decode, title, the date the article states for itself.
+"""Bytes -> Article: the file's text (one reader per format), title, the date the article states for itself.
 
-Pure functions: the caller reads the file. ``decode`` never guesses silently:
-it returns the text and the encoding used, or raises ``ArticleError`` with a
-reason code that ends up in ``rejected.jsonl``.
+Pure functions: the caller reads the file. A reader (``pipeline.formats``) never
+guesses silently: it returns the text, or raises ``ArticleError`` with a reason
+code that ends up in ``rejected.jsonl``. The date and title stated in the text
+win; a web page's metadata fills them when the text has none.
 """
 
 from __future__ import annotations
@@ -14,21 +15,15 @@ from datetime import date
 
 import dateparser
 
+from collections.abc import Callable
+
+from pipeline.formats import SUPPORTED_SUFFIXES, Document, format_of, read_document, suffix_of
+from pipeline.formats.base import ArticleError
+from pipeline.formats.text import decode
 from pipeline.rules import load_rules
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
 _PUBLISHED = load_rules("published").tables
-_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BM", b"RIFF", b"\x00\x00\x01\x00")
 _TITLE_MAX = 200
-
-
-class ArticleError(ValueError):
-    """An article that cannot be used; ``code`` is the machine-readable reason."""
-
-    def __init__(self, code: str, detail: str):
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -37,12 +32,13 @@ class Article:
     path: str  # relative to the corpus folder
     text: str
     sha256: str
-    encoding: str
+    encoding: str | None  # None for Word and PDF files
     title: str | None
     published: str | None  # YYYY-MM-DD or YYYY-MM
     published_span: tuple[int, int] | None = None  # where the dateline stands (not a figure's year)
     title_span: tuple[int, int] | None = None
     extra: dict = field(default_factory=dict)
+    format: str = "txt"  # txt, md, html, docx, pdf
 
     @property
     def published_date(self) -> date | None:
@@ -60,34 +56,6 @@ def article_id_for(path: str) -> str:
     """The file name without its extension."""
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[0] if "." in name else name
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (leading BOM dropped, nothing else changed), else Windows-1252; else ArticleError."""
-    if not data.strip():
-        raise ArticleError("empty", "the file is empty or holds only whitespace")
-    if b"\x00" in data[:8192] or any(data.startswith(m) for m in _BINARY_MAGIC):
-        raise ArticleError("binary", "the file holds binary content (NUL bytes or an image/archive signature), not text")
-    try:
-        text = data.decode("utf-8")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        try:
-            # Latin-1 / Windows-1252 Dutch text: é, ë and ’ as single bytes
-            text = data.decode("cp1252")
-            encoding = "cp1252"
-        except UnicodeDecodeError as exc:
-            raise ArticleError(
-                "undecodable", f"not valid UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-            ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f\v")
-    if controls > max(8, len(text) // 100):
-        raise ArticleError("binary", f"{controls} control characters: this is not running text")
-    if not text.strip():
-        raise ArticleError("empty", "the file holds only whitespace")
-    return text, encoding
 
 
 def _expand(regex: str, parts: dict[str, str]) -> str:
@@ -181,25 +149,55 @@ def find_title(text: str) -> tuple[str | None, tuple[int, int] | None]:
     return None, None
 
 
-def build_article(path: str, data: bytes) -> Article:
-    """Decode and describe one article; raises ArticleError for unusable input."""
-    suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-    if suffix not in SUPPORTED_SUFFIXES:
+def _title_in(text: str, title: str) -> tuple[int, int] | None:
+    """Where a metadata title stands as a line of the text's head, if it does."""
+    offset = 0
+    for line in text[:2000].splitlines(keepends=True)[:8]:
+        stripped = line.strip()
+        if stripped and stripped.casefold() == title.casefold():
+            start = offset + (len(line) - len(line.lstrip()))
+            return start, start + len(stripped)
+        offset += len(line)
+    return None
+
+
+def build_article(path: str, data: bytes, read: Callable[[str, bytes], Document] | None = None) -> Article:
+    """Read and describe one article; raises ArticleError for unusable input.
+
+    ``read(format, data)`` turns the bytes into a Document (default: ``pipeline.formats.read_document``;
+    the flows pass one that runs under a time limit).
+    """
+    fmt = format_of(path)
+    if fmt is None:
+        suffix = suffix_of(path)
         raise ArticleError(
             "unsupported_extension",
             f"'{suffix or '(none)'}' is not supported; supported: {', '.join(SUPPORTED_SUFFIXES)}",
         )
-    text, encoding = decode(data)
+    doc = (read or read_document)(fmt, data)
+    text = doc.text
     title, title_span = find_title(text)
+    if doc.title:
+        span = _title_in(text, doc.title)
+        title, title_span = (text[span[0] : span[1]], span) if span else (doc.title, None)
     published, published_span = find_published(text)
+    if published is None and doc.published:
+        published = doc.published  # the page's metadata: no span in the text
     return Article(
         article_id=article_id_for(path),
         path=path,
         text=text,
         sha256=sha256_bytes(data),
-        encoding=encoding,
+        encoding=doc.encoding,
         title=title,
         published=published,
         published_span=published_span,
         title_span=title_span,
+        format=doc.format,
     )
+
+
+__all__ = [
+    "Article", "ArticleError", "SUPPORTED_SUFFIXES", "article_id_for", "build_article", "decode",
+    "find_published", "find_title", "sha256_bytes",
+]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention.corrected, level "correction")
+SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention.corrected, level "correction"); ArticleRecord.format, text_path
 
 # Bounds every mention must respect; validation failures name the rule broken.
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -165,6 +165,16 @@ class ArticleStatus(str, Enum):
     rejected = "rejected"
 
 
+class Format(str, Enum):
+    """The format of a corpus file, by its extension (.htm is html)."""
+
+    txt = "txt"
+    md = "md"
+    html = "html"
+    docx = "docx"
+    pdf = "pdf"
+
+
 class ArticleRecord(Strict):
     """One line per article in the corpus, processed or quarantined."""
 
@@ -183,6 +193,16 @@ class ArticleRecord(Strict):
     n_rejected: int = Field(default=0, ge=0, description="Number of candidate mentions that failed validation.")
     status: ArticleStatus = Field(description="ok, or rejected when the article was quarantined.")
     error: str | None = Field(default=None, description="Why the article was rejected, or null.")
+    format: Format | None = Field(
+        default=None, description="The file's format by its extension (txt, md, html, docx, pdf); null if unsupported."
+    )
+    text_path: str | None = Field(
+        default=None,
+        description=(
+            "Where the text the file yields is stored, relative to the output folder (texts/<article_id>.txt, UTF-8); "
+            "every span of the article points into it. Null for rejected articles."
+        ),
+    )
 
 
 class Rejection(Strict):

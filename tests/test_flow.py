@@ -39,7 +39,7 @@ def add_bad_files(corpus: Path) -> None:
     (corpus / "plaatje.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
     (corpus / "windows 1252 é.txt").write_bytes("Café-onderzoek\nUit onderzoek van Motivaction blijkt dat 64 procent ‘tevreden’ is.".encode("cp1252"))
     (corpus / "kapot.txt").write_bytes(b"Titel\n\x81\x8d\x8f\x90\x9d")
-    (corpus / "notities.docx").write_bytes(b"PK\x03\x04")
+    (corpus / "notities.odt").write_bytes(b"PK\x03\x04")
     (corpus / "groot.txt").write_bytes(b"a" * 30000)
     secret = corpus.parent / "buiten.txt"
     secret.write_text("Titel\n99 procent")
@@ -57,7 +57,7 @@ def test_corpus_end_to_end_with_bad_input(corpus_copy, tmp_path):
         "spaties.txt": "empty",
         "plaatje.txt": "binary",
         "kapot.txt": "undecodable",
-        "notities.docx": "unsupported_extension",
+        "notities.odt": "unsupported_extension",
         "groot.txt": "too_large",
         "link.txt": "symlink_outside_corpus",
     }

@@ -52,14 +52,14 @@ def test_list_corpus_flags_problems_without_reading(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("x")
-    (corpus / "b.pdf").write_bytes(b"%PDF")
+    (corpus / "b.odt").write_bytes(b"PK\x03\x04")
     (corpus / "big.txt").write_bytes(b"x" * 100)
     (tmp_path / "secret.txt").write_text("geheim")
     (corpus / "link.txt").symlink_to(tmp_path / "secret.txt")
     (corpus / ".hidden.txt").write_text("x")
     entries = {e.path: e.problem for e in list_corpus(corpus, max_bytes=50)}
     assert entries["a.txt"] is None
-    assert entries["b.pdf"].startswith("unsupported_extension")
+    assert entries["b.odt"].startswith("unsupported_extension")
     assert entries["big.txt"].startswith("too_large")
     assert entries["link.txt"].startswith("symlink_outside_corpus")
     assert ".hidden.txt" not in entries
