@@ -92,8 +92,8 @@ _NUMERAL_RE = re.compile(
             rf"(?:(?P<per_art>de|het|elke|iedere|deze)\s+)?(?P<per_b>{NUMBER_WORD}|\d+)){_E}",
             # de helft, twee derde, driekwart, een kwart
             rf"{_B}(?P<frac>(?:de|een|één)\s+helft|(?:(?P<frac_n>{NUMBER_WORD}|\d+)[\s-]*)?(?P<frac_d>{FRACTION})){_E}",
-            # anderhalf, tweeënhalf
-            rf"{_B}(?P<half>{HALF}){_E}",
+            # anderhalf, tweeënhalf, vijf en een half, anderhalf miljoen
+            rf"{_B}(?P<half>(?:(?P<half_n>{NUMBER_WORD}|\d+)\s+en\s+een\s+half|{HALF})(?:\s+(?P<half_s>{SCALE}))?){_E}",
             # +13, -5, 2,9, 1.359, 2,5 miljoen
             rf"{_B}(?P<digits>[+\-−–]?(?:{DIGITS})(?:\s+(?:{SCALE}))?){_E}",
             # een procent: the article 'een' is the number one only before these words
@@ -402,7 +402,15 @@ def find_numerals(text: str) -> list[Numeral]:
             if v is not None:
                 out.append(Numeral(s, e, raw, v, "fraction"))
         elif kind == "half":
-            out.append(Numeral(s, e, raw, _HALF_WORDS[raw.lower()], "word"))
+            scale = _SCALE_WORDS[m.group("half_s").lower()] if m.group("half_s") else 1.0
+            if m.group("half_n") is not None:
+                n = parse_count(m.group("half_n"))
+                if n is None:
+                    continue
+                v = n + 0.5  # vijf en een half
+            else:
+                v = _HALF_WORDS[raw.split()[0].lower()]
+            out.append(Numeral(s, e, raw, v * scale, "word"))
         elif kind == "digits":
             try:
                 v = parse_digits(raw)
