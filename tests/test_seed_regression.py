@@ -37,7 +37,7 @@ TARGETS = {
 # measured floors where a target is not reached yet (see the module docstring)
 FLOORS = {
     "seed": {},
-    "dev": {"recall": 0.81, "source": 0.83, "year": 0.82},
+    "dev": {"source": 0.84, "year": 0.79},
 }
 
 
