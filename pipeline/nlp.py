@@ -30,7 +30,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
-from pipeline.numbers import find_numerals, is_population
+from pipeline.numbers import POPULATION_REGEX, find_numerals, is_population
 from pipeline.rules import load_rules
 
 from schemas.records import KINDS as KIND_FILES  # one rule file per kind of the schema: rules/<kind>.yaml
@@ -42,7 +42,8 @@ for _name, _default in (("num", None), ("numform", None), ("numtext", None), ("r
     if not Token.has_extension(_name):
         Token.set_extension(_name, default=_default)
 # a group of people or things, also as the end of a compound ('bankklanten', 'zorgverzekeraars'):
-# rules match it as {"_": {"population": true}}
+# rules write it as {"_": {"population": true}}; kind_patterns() turns that into a LOWER regex
+# (the matcher reads every extension attribute of every token up front, a regex only where needed)
 if not Token.has_extension("population"):
     Token.set_extension("population", getter=lambda t: (t.is_alpha or "-" in t.text) and is_population(t.text))
 
@@ -191,8 +192,19 @@ def kind_patterns() -> list[dict]:
         for rule in load_rules(name).rules:
             if isinstance(rule.pattern, str):
                 continue
-            patterns.append({"label": rule.kind or name, "pattern": rule.pattern, "id": rule.id})
+            pattern = [_native(tok) for tok in rule.pattern]
+            patterns.append({"label": rule.kind or name, "pattern": pattern, "id": rule.id})
     return patterns
+
+
+def _native(tok: dict) -> dict:
+    """{"_": {"population": true}} -> the same test as a LOWER regex."""
+    ext = tok.get("_")
+    if not ext or set(ext) != {"population"} or ext["population"] is not True:
+        return tok
+    out = {k: v for k, v in tok.items() if k != "_"}
+    out["LOWER"] = {"REGEX": POPULATION_REGEX}
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -43,6 +43,10 @@ _MULTIPLY_WORDS: dict[str, float] = NUMBERS.tables["multiply_words"]
 _DURATION_UNITS: dict[str, float] = NUMBERS.tables["duration_units"]
 
 
+# the same test as a regex on a lower-cased token, for the rule patterns (pipeline.nlp)
+POPULATION_REGEX = r"^[\w'’-]*(?:" + "|".join(re.escape(w) for w in sorted(_POPULATION, key=len, reverse=True)) + r")$"
+
+
 def is_population(word: str) -> bool:
     """A group of people, firms or things that can be counted or shared out: 'klanten',
     also as the end of a compound ('bankklanten', 'zorgverzekeraars', 'callcenters')."""
