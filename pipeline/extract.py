@@ -82,7 +82,7 @@ def _unit(kind: str, cand_unit: str | None, metric: str | None) -> str | None:
     if kind in _UNITS:
         return _UNITS[kind]
     if kind == "score":
-        if cand_unit in ("stars", "grade"):
+        if cand_unit in ("stars", "grade", "points"):  # a rule may name its scale (score.index: points)
             return cand_unit
         return "grade" if metric == "customer_satisfaction" else "points"
     if kind == "count":
