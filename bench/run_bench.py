@@ -51,9 +51,9 @@ def synthesize(dst: Path, n: int, seed: int = 7) -> None:
 
 def phase(kind: str, corpus: str, out: str) -> dict:
     """Runs in a child process: one measurement."""
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from flows.settings import apply_prefect_settings
+
+    apply_prefect_settings()  # before Prefect is imported: the same settings as `cxmetrics run`
     files = sorted(Path(corpus).glob("*.txt"))
     if kind == "extractor":
         from pipeline.article import build_article

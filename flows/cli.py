@@ -8,26 +8,46 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_RUN_ERROR, EXIT_USAGE = 0, 2, 64
+from flows.settings import apply_prefect_settings
 
-
-def _prefect_env() -> None:
-    """Set before Prefect is imported: a quiet, patient temporary server."""
-    # Measured here: the temporary server takes 8-19 s to start, close to Prefect's 20 s default timeout.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+EXIT_OK, EXIT_ERROR = 0, 2  # 2: the run could not happen, or the command line was wrong
 
 
 def _error(msg: str) -> int:
     print(f"cxmetrics: error: {msg}", file=sys.stderr)
-    return EXIT_RUN_ERROR
+    return EXIT_ERROR
+
+
+class _Parser(argparse.ArgumentParser):
+    """A wrong command line is one line on stderr and exit 2, like every other error."""
+
+    def error(self, message: str):  # argparse calls this for every usage error
+        print(f"cxmetrics: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+def _at_least(minimum: float, kind: type = int):
+    """An argparse type: a number not below ``minimum``."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+        return value
+
+    return parse
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 article', '2 articles', '0 articles'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 class _Progress:
@@ -58,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_writable(out)
     except RunError as exc:
         return _error(str(exc))
-    _prefect_env()
+    apply_prefect_settings()  # before Prefect is imported
     from flows.extract_flow import extract_corpus
 
     flow_fn = extract_corpus
@@ -82,7 +102,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunError as exc:
         return _error(str(exc))
     _settle(state.state_details.flow_run_id, summary["tasks"])
-    _print_summary(summary)
+    report = out / "report" / "index.html"
+    print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
     return EXIT_OK
 
 
@@ -119,14 +140,21 @@ def _settle(flow_run_id, n_tasks: int, timeout: float = 10.0) -> None:
         return
 
 
-def _print_summary(s: dict) -> None:
+def summary_text(s: dict, full: bool = False, report: Path | None = None) -> str:
+    """The run summary: what was read, what came out, where to look."""
     kinds = ", ".join(f"{k} {v}" for k, v in s["by_kind"].items()) or "none"
-    print(
-        f"cxmetrics: {s['articles']} articles ({s['ok']} ok, {s['rejected_articles']} rejected; "
-        f"{s['new']} new, {s['changed']} changed, {s['deleted']} deleted, {s['unchanged']} unchanged)\n"
-        f"cxmetrics: {s['mentions']} mentions: {kinds}\n"
-        f"cxmetrics: {s['rejected_mentions']} mentions rejected by validation; see {Path(s['out']) / 'rejected.jsonl'}"
-    )
+    if full:  # every article was processed again: none of them is 'new'
+        what = f"{s['processed']} reprocessed"
+    else:
+        what = f"{s['new']} new, {s['changed']} changed, {s['deleted']} deleted, {s['unchanged']} unchanged"
+    lines = [
+        f"cxmetrics: {_count(s['articles'], 'article')} ({s['ok']} ok, {s['rejected_articles']} rejected; {what})",
+        f"cxmetrics: {_count(s['mentions'], 'mention')}: {kinds}",
+        f"cxmetrics: {_count(s['rejected_mentions'], 'mention')} rejected by validation; see {Path(s['out']) / 'rejected.jsonl'}",
+    ]
+    if report is not None:
+        lines.append(f"cxmetrics: report: {report}")
+    return "\n".join(lines)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -188,12 +216,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _prefect_env()
+    apply_prefect_settings()  # before Prefect is imported
     from flows.io import RunError, check_writable
     from flows.serve import serve
 
-    if args.interval is not None and args.interval < 1:
-        return _error("--interval must be at least 1 second")
     try:
         check_writable(Path(args.out))
     except RunError as exc:
@@ -201,18 +227,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state))
 
 
+def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
+    if corpus:
+        p.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
+    p.add_argument("--out", default="out", help="output folder (default: out)")
+
+
+def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
+    if corpus:
+        p.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
+    p.add_argument("--out", default="out", help="output folder (default: out)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
+    p = _Parser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="extract new and changed articles from the corpus and write the output")
-    r.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
-    r.add_argument("--out", default="out", help="output folder (default: out)")
+    _paths(r)
     r.add_argument("--full", action="store_true", help="ignore the manifest: process every article again")
     r.add_argument("--dask", metavar="ADDRESS", help="run tasks on a Dask cluster (scheduler address, or 'local')")
-    r.add_argument("--batch-size", type=int, default=200, help="articles per task (default: 200)")
-    r.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
-    r.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run on the same output to end")
+    r.add_argument("--batch-size", type=_at_least(1), default=200, help="articles per task (default: 200)")
+    r.add_argument("--max-bytes", type=_at_least(1), default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
+    r.add_argument("--wait", type=_at_least(0, float), default=0.0, help="seconds to wait for another run on the same output to end")
     r.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     r.set_defaults(func=cmd_run)
 
@@ -224,16 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_eval)
 
     rep = sub.add_parser("report", help="write the HTML review report for an output folder")
-    rep.add_argument("--out", default="out", help="output folder (default: out)")
+    _paths(rep, corpus=False)
     rep.set_defaults(func=cmd_report)
 
     s = sub.add_parser("serve", help="serve the flow on a schedule (a local Prefect server is started if none is set)")
-    s.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
-    s.add_argument("--out", default="out", help="output folder (default: out)")
+    _paths(s)
     s.add_argument("--state", default=".state", help="where the local Prefect server keeps its SQLite database (default: .state)")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--cron", help="cron expression, e.g. '*/10 * * * *'")
-    g.add_argument("--interval", type=int, help="seconds between runs (default: 600)")
+    g.add_argument("--interval", type=_at_least(1), help="seconds between runs (default: 600)")
     s.set_defaults(func=cmd_serve)
     return p
 

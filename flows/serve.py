@@ -21,6 +21,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from flows.settings import local_server_env
+
 DEFAULT_INTERVAL = 600
 DEPLOYMENT = "cxmetrics-scheduled"
 DRAIN_SECONDS = 300.0  # how long SIGTERM waits for a run in progress before cancelling it
@@ -48,8 +50,7 @@ def local_server(state: Path = STATE, startup_timeout: float = 120.0) -> Iterato
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_API_URL="")
-    env.pop("PREFECT_API_URL")
+    env = local_server_env(home)
     log = (home / "server.log").open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],

@@ -3,23 +3,21 @@ with its home in a temp folder (never the user's ~/.prefect)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from flows.settings import apply_prefect_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 GOLD = ROOT.parent / "shared" / "gold"
 
+# the project's Prefect settings (flows/settings.py), with a home of the session's own
 _PREFECT_HOME = tempfile.mkdtemp(prefix="cxmetrics-prefect-home-")
-os.environ["PREFECT_HOME"] = _PREFECT_HOME
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-# measured: the temporary server needs 8-19 s to start here, close to the 20 s default
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+apply_prefect_settings(home=_PREFECT_HOME)
 
 
 @pytest.fixture(scope="session")
