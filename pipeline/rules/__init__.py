@@ -72,7 +72,7 @@ class ClauseRule(_Strict):
 
 
 # The tables each rule file may hold, and the shape each must have. A table not listed
-# for its file is a misspelling (or needs declaring here).
+# for its file is a misspelling (or needs declaring here); a file not listed holds none.
 WORDS, MAPPING, REGEX = list[Any], dict[str, Any], Regex
 TABLES: dict[str, dict[str, Any]] = {
     "count": {"not_count_words": WORDS, "population_nouns": WORDS, "not_event_words": WORDS, "unit_words": WORDS},
@@ -91,7 +91,6 @@ TABLES: dict[str, dict[str, Any]] = {
         "score_nouns": WORDS,
         "clause_rules": list[ClauseRule],
     },
-    "money": {},
     "multiplier": {"comparatives": WORDS},
     "numbers": {
         "scale_words": dict[str, float],
@@ -105,7 +104,6 @@ TABLES: dict[str, dict[str, Any]] = {
         "multiply_words": dict[str, float],
         "duration_units": dict[str, float],
     },
-    "percentage": {},
     "percentage_change": {
         "rise_nouns": REGEX,
         "fall_nouns": REGEX,
@@ -113,12 +111,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "fall_verbs": WORDS,
         "qualifier_words": WORDS,
     },
-    "percentage_point": {},
     # regex parts with '{{name}}' placeholders, expanded (and compiled) by pipeline.article
     "published": {"parts": dict[str, str], "patterns": list[dict[str, str]], "head_chars": int},
     "qualifiers": {"before": dict[str, str], "after": dict[str, str], "skip": WORDS},
     "ratio": {"ratio_words": REGEX},
-    "score": {},
     "sources": {
         name: WORDS
         for name in (
