@@ -1,55 +1,99 @@
-"""A static HTML review report: out/report/index.html and one page per article.
+"""The HTML review report: out/report/index.html, paged data, and one page per article.
 
-Editors check extractions by looking. Everything is inline (CSS, JS, SVG
-charts), so the report opens from disk with no server and no network. Article
-text is untrusted: it only ever reaches the page through ``html.escape``.
+Editors check extractions by looking. The report opens from disk (file://) with no
+server and no network: CSS, JS and SVG charts are inline, and the big tables are
+paged from small ``data/*.js`` files that call back into the page (a ``<script>``
+loads from file://, ``fetch()`` does not). The index holds aggregates, charts and
+one page of each table, so it stays small at any corpus size. Article text is
+untrusted: it reaches a page only through ``html.escape`` or the DOM's
+``textContent``, never as markup.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import json
+import math
+import re
+import struct
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
-from flows.io import atomic_writer, load_manifest, read_jsonl
+from flows.io import atomic_writer, load_manifest
+from schemas.records import Kind, Metric
 
-KIND_COLOURS = {
-    "percentage": "#cfe8ff",
-    "percentage_point": "#d9d2ff",
-    "percentage_change": "#ffd8b5",
-    "multiplier": "#ffe9a8",
-    "score": "#c8f0c8",
-    "count": "#e6e6e6",
-    "money": "#f5c6d6",
-    "duration": "#c9f1ef",
-    "ratio": "#f0dcc0",
+_PALETTE = {
+    Kind.percentage: "#8fc3ff",
+    Kind.percentage_point: "#b9a2ff",
+    Kind.percentage_change: "#ffb26b",
+    Kind.multiplier: "#ffe15c",
+    Kind.score: "#8fe08f",
+    Kind.count: "#d2b48c",
+    Kind.money: "#ff99c2",
+    Kind.duration: "#6fe0d6",
+    Kind.ratio: "#e0e0a0",
 }
+# every kind of the schema, in its order (legend included); a kind added there without a colour here gets grey
+KIND_COLOURS = {k.value: _PALETTE.get(k, "#eeeeee") for k in Kind}
 
-CSS = """
-body{font:16px/1.55 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f;background:#fafafa}
-h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.2rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem}th,td{border-bottom:1px solid #e5e5e5;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0;cursor:pointer;user-select:none;position:sticky;top:0}
-.filters{display:flex;gap:.75rem;flex-wrap:wrap;margin:.5rem 0}select{padding:.2rem}
-.charts{display:flex;gap:2rem;flex-wrap:wrap}.chart{background:#fff;padding:.5rem;border:1px solid #e5e5e5}
-.rejected{color:#a40000}.muted{color:#777}
-article{background:#fff;border:1px solid #e5e5e5;padding:1.5rem 2rem;white-space:pre-wrap;line-height:1.8;font-size:1.02rem}
-mark.m{border-radius:4px;padding:.05rem .2rem;cursor:help}mark.r{background:#fff;border:2px dashed #c00;text-decoration:line-through}
-.legend span{display:inline-block;margin:.15rem .4rem .15rem 0;padding:.05rem .4rem;border-radius:4px;font-size:.85rem}
-"""
+MENTION_CHUNK = 50  # mention rows per data file: a page of 50 rows loads at most 50 small files
+ARTICLE_CHUNK = 100  # article rows per data file
+PAGE_ROWS = 50  # mention rows shown per page
+QUARANTINE_INLINE = 200  # quarantined articles listed on the index itself
+SERIES_MAX = 8  # sources drawn per metric chart (the most frequent); the rest are counted
+CHARTS_MAX = 4  # metric charts on the index (the metrics with the most dated figures)
+SERIES_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9", "#000000", "#7f3fbf")
 
-TABLE_JS = """
-const rows=[...document.querySelectorAll('#mentions tbody tr')];
-function applyFilters(){const f={};document.querySelectorAll('.filters select').forEach(s=>{if(s.value)f[s.dataset.col]=s.value});
-let shown=0;rows.forEach(r=>{const ok=Object.entries(f).every(([c,v])=>r.dataset[c]===v);r.style.display=ok?'':'none';if(ok)shown++});
-document.getElementById('shown').textContent=shown;}
-document.querySelectorAll('.filters select').forEach(s=>s.addEventListener('change',applyFilters));
-document.querySelectorAll('table.sortable th').forEach((th,i)=>th.addEventListener('click',()=>{
-const tb=th.closest('table').tBodies[0];const rs=[...tb.rows];const asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';
-rs.sort((a,b)=>{const x=a.cells[i].dataset.v??a.cells[i].textContent,y=b.cells[i].dataset.v??b.cells[i].textContent;
-const nx=parseFloat(x),ny=parseFloat(y);const c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c});
-rs.forEach(r=>tb.appendChild(r));}));
+
+def _border(colour: str) -> str:
+    """A darker border of a kind's colour: visible against the white page (contrast >= 3)."""
+    return "#" + "".join(f"{int(int(colour[i:i + 2], 16) * 0.5):02x}" for i in (1, 3, 5))
+
+
+def _kind_css() -> str:
+    return "".join(
+        f"mark.k-{k},.chip.k-{k}{{background:{c};border-bottom:2px solid {_border(c)}}}" for k, c in KIND_COLOURS.items()
+    )
+
+
+CSS = (
+    """
+*{box-sizing:border-box}
+body{font:16px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5rem auto;max-width:90rem;padding:0 1rem;color:#1d1d1f;background:#fafafa}
+h1{font-size:1.5rem;margin:.2rem 0 .6rem}h2{font-size:1.15rem;margin:1.8rem 0 .5rem}h3{font-size:1rem;margin:.2rem 0}
+a{color:#0b57d0}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:.88rem;table-layout:fixed}
+th,td{border-bottom:1px solid #e5e5e5;padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f0f0f0;position:sticky;top:0;z-index:1}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.filters,.pager{display:flex;gap:.75rem;flex-wrap:wrap;align-items:center;margin:.5rem 0}select,input,button{font:inherit;padding:.15rem .35rem}
+.charts{display:flex;gap:1.2rem;flex-wrap:wrap}.chart{background:#fff;padding:.5rem;border:1px solid #e5e5e5}
+.rejected{color:#a40000}.muted{color:#5f5f5f}table.stats{width:auto;min-width:13rem;table-layout:auto}
+.chip{display:inline-block;margin:.1rem .3rem .1rem 0;padding:0 .35rem;border-radius:3px;font-size:.82rem;color:#1d1d1f}
+.chip.rj{background:#fff;border:2px dashed #b00020;text-decoration:line-through}
+.layout{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.35fr);gap:1.2rem;align-items:start}
+.side table{table-layout:auto;font-size:.8rem}.side td{overflow-wrap:break-word}.side td.num{white-space:nowrap}.side td code{font-size:.72rem;word-break:break-all}.side th{white-space:nowrap}
+@media (max-width:1000px){.layout{grid-template-columns:1fr}}
+article{background:#fff;border:1px solid #e5e5e5;padding:1.2rem 1.5rem;white-space:pre-wrap;line-height:1.85;font-size:1rem}
+mark{color:#1d1d1f;border-radius:3px;padding:.02rem .12rem;cursor:pointer}
+mark.r{background:#fff;border:2px dashed #b00020;text-decoration:line-through}
+mark.sel,tr.sel td{outline:3px solid #1d1d1f;outline-offset:1px}
+tr.sel td{outline:none;background:#fff3b0}
+tr[data-id]{cursor:pointer}
+.side{position:sticky;top:.5rem;max-height:calc(100vh - 1rem);overflow:auto}
+.badge{font-size:.75rem;background:#1d1d1f;color:#fff;border-radius:3px;padding:0 .3rem;margin-left:.3rem}
+#panel{background:#fff;border:2px solid #0b57d0;padding:.6rem;margin:.5rem 0;display:none}
+#panel.open{display:block}#panel label{display:inline-block;margin:.2rem .6rem .2rem 0}
+#status{min-height:1.4rem}.err{color:#a40000}
+@media print{body{max-width:none;margin:0;background:#fff;font-size:10pt}.noprint,.pager,.filters,#panel,nav{display:none!important}
+.layout{display:block}.side{position:static;max-height:none;overflow:visible}article{border:none;padding:0}
+table{font-size:8.5pt}tr{break-inside:avoid}th{position:static}mark,.chip{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
+    + _kind_css()
+)
 
 e = html.escape
 
@@ -58,181 +102,577 @@ def _org(m: dict) -> str:
     return (m.get("source") or {}).get("organization") or ""
 
 
-def bar_chart(counts: dict[str, int], width: int = 420) -> str:
-    """Horizontal bars as inline SVG."""
+def page_name(article_id: str) -> str:
+    """The file name of an article's page: a readable slug plus a hash of the whole id.
+
+    The slug alone drops characters ('rapport 2024' and 'rapport_2024' give one
+    slug); the hash keeps names apart, also on case-insensitive file systems.
+    """
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", article_id).strip("_")[:60] or "article"
+    return f"{slug}-{hashlib.sha256(article_id.encode('utf-8')).hexdigest()[:10]}.html"
+
+
+def _json_script(obj) -> str:
+    """JSON safe inside a <script> element or file (no '</script>', no HTML comment openers)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def bar_chart(counts: dict[str, int], width: int = 440, label: str = "mentions per source") -> str:
+    """Horizontal bars as inline SVG, with the count at each bar."""
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
     if not items:
         return "<p class='muted'>no data</p>"
     top = max(v for _, v in items)
-    h = 22 * len(items) + 10
-    parts = [f"<svg role='img' aria-label='mentions per source' width='{width}' height='{h}' xmlns='http://www.w3.org/2000/svg'>"]
-    for k, (label, v) in enumerate(items):
+    h = 22 * len(items) + 26
+    parts = [f"<svg role='img' aria-label='{e(label)}' width='{width}' height='{h}' xmlns='http://www.w3.org/2000/svg'>"]
+    for k, (name, v) in enumerate(items):
         y = 5 + 22 * k
-        w = int((width - 190) * v / top)
-        parts.append(f"<text x='0' y='{y + 14}' font-size='12'>{e(label[:26])}</text>")
-        parts.append(f"<rect x='170' y='{y}' width='{w}' height='16' fill='#5b8def'><title>{e(label)}: {v}</title></rect>")
-        parts.append(f"<text x='{174 + w}' y='{y + 13}' font-size='11'>{v}</text>")
-    parts.append("</svg>")
+        w = max(1, int((width - 230) * v / top))
+        parts.append(f"<text x='0' y='{y + 13}' font-size='12'>{e(name[:28])}</text>")
+        parts.append(f"<rect x='180' y='{y}' width='{w}' height='16' fill='#0072b2'><title>{e(name)}: {v}</title></rect>")
+        parts.append(f"<text x='{184 + w}' y='{y + 13}' font-size='11'>{v}</text>")
+    parts.append(f"<text x='180' y='{h - 4}' font-size='11' fill='#5f5f5f'>number of mentions</text></svg>")
     return "".join(parts)
 
 
-def metric_chart(points: list[tuple[int, float, str]], metric: str, width: int = 420, height: int = 200) -> str:
-    """The figures of one metric over the years they describe, as an inline SVG scatter."""
+def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round axis ticks from at most ``lo`` to at least ``hi``."""
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    t = step * math.floor(lo / step)
+    ticks = [round(t, 10)]
+    while ticks[-1] < hi - step * 1e-9:
+        t += step
+        ticks.append(round(t, 10))
+    return ticks
+
+
+def metric_chart(
+    series: dict[str, list[tuple[int, float, str, str]]], metric: str, unit: str, width: int = 520, height: int = 300, more: int = 0
+) -> str:
+    """One metric's figures over the years they describe: one line per source, axes with unit and years.
+
+    ``series`` maps a source to points (year, value, label, href); each point links to its mention.
+    """
+    points = [p for pts in series.values() for p in pts]
     if not points:
         return "<p class='muted'>no dated figures</p>"
     years = [p[0] for p in points]
     vals = [p[1] for p in points]
     y0, y1 = min(years) - 0.5, max(years) + 0.5
-    v0, v1 = min(0.0, min(vals)), max(vals) * 1.1 or 1.0
-    pad = 35
+    ticks = _nice_ticks(min(0.0, min(vals)), max(vals) * 1.05 if max(vals) > 0 else 1.0)
+    v0, v1 = ticks[0], ticks[-1]
+    left, right, top, bottom = 52, 14, 14, 42
 
-    def sx(y):
-        return pad + (width - 2 * pad) * (y - y0) / (y1 - y0)
+    def sx(y: float) -> float:
+        return left + (width - left - right) * (y - y0) / (y1 - y0)
 
-    def sy(v):
-        return height - pad - (height - 2 * pad) * (v - v0) / ((v1 - v0) or 1)
+    def sy(v: float) -> float:
+        return height - bottom - (height - top - bottom) * (v - v0) / ((v1 - v0) or 1)
 
-    parts = [f"<svg role='img' aria-label='{e(metric)} over the years' width='{width}' height='{height}' xmlns='http://www.w3.org/2000/svg'>"]
-    parts.append(f"<line x1='{pad}' y1='{height - pad}' x2='{width - pad}' y2='{height - pad}' stroke='#999'/>")
-    for y in sorted(set(years)):
-        parts.append(f"<text x='{sx(y) - 14:.0f}' y='{height - pad + 16}' font-size='11'>{y}</text>")
-    for y, v, label in sorted(points):
-        parts.append(f"<circle cx='{sx(y):.1f}' cy='{sy(v):.1f}' r='5' fill='#d9534f'><title>{e(label)}: {v:g} ({y})</title></circle>")
-        parts.append(f"<text x='{sx(y) + 7:.1f}' y='{sy(v) + 4:.1f}' font-size='11'>{v:g}</text>")
+    lab = f"{metric} ({unit})" if unit else metric
+    parts = [
+        f"<svg role='img' aria-label='{e(lab)} by year and source' width='{width}' height='{height}' xmlns='http://www.w3.org/2000/svg' font-size='11'>",
+        f"<line x1='{left}' y1='{height - bottom}' x2='{width - right}' y2='{height - bottom}' stroke='#555'/>",
+        f"<line x1='{left}' y1='{top}' x2='{left}' y2='{height - bottom}' stroke='#555'/>",
+    ]
+    for t in ticks:
+        parts.append(f"<line x1='{left - 4}' y1='{sy(t):.1f}' x2='{width - right}' y2='{sy(t):.1f}' stroke='#eee'/>")
+        parts.append(f"<text x='{left - 6}' y='{sy(t) + 4:.1f}' text-anchor='end'>{_fmt(t)}</text>")
+    span = int(y1 - y0)
+    step = max(1, span // 8)
+    for y in range(int(y0 + 0.5), int(y1 + 0.5), step):
+        parts.append(f"<line x1='{sx(y):.1f}' y1='{height - bottom}' x2='{sx(y):.1f}' y2='{height - bottom + 4}' stroke='#555'/>")
+        parts.append(f"<text x='{sx(y):.1f}' y='{height - bottom + 16}' text-anchor='middle'>{y}</text>")
+    parts.append(f"<text x='{(left + width - right) / 2:.0f}' y='{height - 6}' text-anchor='middle' fill='#5f5f5f'>year the figure describes</text>")
+    parts.append(
+        f"<text transform='translate(12 {(top + height - bottom) / 2:.0f}) rotate(-90)' text-anchor='middle' fill='#5f5f5f'>{e(unit or 'value')}</text>"
+    )
+    legend = []
+    for n, (source, pts) in enumerate(series.items()):
+        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
+        pts = sorted(pts)
+        # a line only where it means something: one figure per year (several in one year are separate findings)
+        if len(pts) > 1 and len({y for y, *_ in pts}) == len(pts):
+            path = " ".join(f"{sx(y):.1f},{sy(v):.1f}" for y, v, _l, _h in pts)
+            parts.append(f"<polyline points='{path}' fill='none' stroke='{colour}' stroke-width='1.5' opacity='.7'/>")
+        for y, v, label, href in pts:
+            parts.append(
+                f"<a href='{e(href)}' class='pt'><circle cx='{sx(y):.1f}' cy='{sy(v):.1f}' r='5' fill='{colour}'>"
+                f"<title>{e(source)}, {y}: {_fmt(v)} {e(unit)} ({e(label)})</title></circle></a>"
+            )
+        legend.append(f"<span class='chip' style='border-left:12px solid {colour}'>{e(source)} ({len(pts)})</span>")
     parts.append("</svg>")
-    return "".join(parts)
+    note = f"<div class='muted'>{more} more source(s) not drawn</div>" if more else ""
+    return "".join(parts) + f"<div>{''.join(legend)}</div>{note}"
 
 
-def _page(title: str, body: str, script: str = "") -> str:
+# --------------------------------------------------------------------------- pages
+
+
+def _csp(review: bool) -> str:
+    connect = "'self'" if review else "'none'"
+    return f"default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src data:; connect-src {connect}"
+
+
+def _page(title: str, body: str, script: str = "", review: bool = False, head: str = "") -> str:
     return (
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_csp(review)}\">"
+        f"<meta name='viewport' content='width=device-width,initial-scale=1'>{head}"
         f"<title>{e(title)}</title><style>{CSS}</style></head><body>{body}"
         + (f"<script>{script}</script>" if script else "")
         + "</body></html>\n"
     )
 
 
-def _safe_name(article_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in article_id) + ".html"
+def _legend() -> str:
+    chips = "".join(f"<span class='chip k-{k}'>{e(k)}</span>" for k in KIND_COLOURS)
+    return f"<p class='legend'>{chips}<span class='chip rj'>rejected</span></p>"
 
 
-def render_article(article: dict, text: str, mentions: list[dict], rejected: list[dict]) -> str:
-    """The article text with every mention highlighted in place; rejected candidates struck through."""
-    marks = [(m["span"]["start"], m["span"]["end"], "m", m) for m in mentions]
-    marks += [(r["span"]["start"], r["span"]["end"], "r", r) for r in rejected if r.get("span")]
+ARTICLE_JS = """
+const marks=new Map(),rows=new Map();
+document.querySelectorAll('mark[data-id]').forEach(m=>marks.set(m.dataset.id,m));
+document.querySelectorAll('tr[data-id]').forEach(r=>rows.set(r.dataset.id,r));
+function select(id,from){document.querySelectorAll('.sel').forEach(x=>x.classList.remove('sel'));
+const m=marks.get(id),r=rows.get(id);if(m)m.classList.add('sel');if(r)r.classList.add('sel');
+const other=from==='row'?m:r;if(other)other.scrollIntoView({block:'center',behavior:'instant'});
+if(history.replaceState)history.replaceState(null,'','#m-'+id);}
+marks.forEach((m,id)=>m.addEventListener('click',ev=>{if(!getSelection().isCollapsed)return;select(id,'mark')}));
+rows.forEach((r,id)=>r.addEventListener('click',ev=>{if(ev.target.closest('button'))return;select(id,'row')}));
+function fromHash(){const h=decodeURIComponent(location.hash.slice(1));if(h.startsWith('m-'))select(h.slice(2),'hash');}
+fromHash();window.addEventListener('hashchange',fromHash);
+"""
+
+REVIEW_JS = """
+const TOKEN=document.querySelector('meta[name=cx-token]').content;
+const AID=JSON.parse(document.getElementById('cx-article').textContent);
+const REC=JSON.parse(document.getElementById('cx-records').textContent);
+const panel=document.getElementById('panel'),form=document.getElementById('edit'),status=document.getElementById('status');
+let editing=null;
+function say(msg,err){status.textContent=msg;status.className=err?'err':'';}
+async function send(body){const r=await fetch('/api/corrections',{method:'POST',headers:{'Content-Type':'application/json','X-CX-Token':TOKEN},body:JSON.stringify(body)});
+let j={};try{j=await r.json()}catch(_){}if(!r.ok)throw new Error(typeof j.detail==='string'?j.detail:JSON.stringify(j.detail||r.status));return j;}
+function done(msg){say(msg+' Saved to corrections.jsonl; the next run applies it.');setTimeout(()=>location.reload(),600);}
+function offset(node,off){const el=(node.nodeType===3?node.parentElement:node).closest('[data-o]');
+if(!el||!el.closest('article'))return null;return Number(el.dataset.o)+(node.nodeType===3?off:0);}
+function fill(rec){for(const f of ['value','kind','unit','qualifier','metric','year']){form.elements[f].value=rec&&rec[f]!=null?rec[f]:''}
+const s=rec&&rec.source||{};form.elements.organization.value=s.organization||'';form.elements.report.value=s.report||'';form.elements.person.value=s.person||'';}
+function open(mode,rec,span,text){editing={mode,rec,span,text};fill(rec);
+document.getElementById('ptitle').textContent=(mode==='add'?'Add a missed figure: ':'Correct ')+'\\u201c'+text+'\\u201d ('+span.start+'..'+span.end+')';
+panel.classList.add('open');form.elements.value.focus();}
+document.querySelectorAll('button[data-act]').forEach(b=>b.addEventListener('click',async ev=>{ev.stopPropagation();
+const rec=REC[b.dataset.id];if(b.dataset.act==='edit'){open('set',rec,rec.span,rec.text);return}
+try{await send({article_id:AID,span:rec.span,action:'reject',fields:{}});done('Rejected \\u201c'+rec.text+'\\u201d.')}catch(err){say('Not saved: '+err.message,true)}}));
+document.getElementById('addsel').addEventListener('click',()=>{const s=getSelection();if(s.isCollapsed||!s.rangeCount){say('Select the figure in the text first.',true);return}
+const r=s.getRangeAt(0);const a=offset(r.startContainer,r.startOffset),b=offset(r.endContainer,r.endOffset);
+if(a===null||b===null||b<=a){say('Select the figure inside the article text.',true);return}
+open('add',null,{start:a,end:b},s.toString());});
+document.getElementById('cancel').addEventListener('click',()=>{panel.classList.remove('open');editing=null});
+function val(name){const v=form.elements[name].value.trim();return v===''?null:v}
+form.addEventListener('submit',async ev=>{ev.preventDefault();if(!editing)return;const f={};
+const num=val('value');if(num!==null)f.value=Number(num.replace(',','.'));
+for(const k of ['kind','unit','qualifier','metric'])f[k]=val(k);
+f.year=val('year')===null?null:Number(val('year'));
+const src={organization:val('organization'),report:val('report'),person:val('person')};
+f.source=(src.organization||src.report||src.person)?src:null;
+let fields=f;if(editing.mode==='set'){fields={};const o=editing.rec;
+for(const k of ['value','kind','unit','qualifier','metric','year'])if((f[k]??null)!==(o[k]??null))fields[k]=f[k];
+if(JSON.stringify(f.source)!==JSON.stringify(o.source?{organization:o.source.organization??null,report:o.source.report??null,person:o.source.person??null}:null))fields.source=f.source;
+if(!Object.keys(fields).length){say('Nothing changed.',true);return}}
+else{for(const k of Object.keys(fields))if(fields[k]===null)delete fields[k];}
+try{await send({article_id:AID,span:editing.span,action:editing.mode,fields,text:editing.text});done((editing.mode==='add'?'Added':'Corrected')+' \\u201c'+editing.text+'\\u201d.')}
+catch(err){say('Not saved: '+err.message,true)}});
+"""
+
+
+def _options(values, selected: str | None = None, blank: str = "") -> str:
+    opts = [f"<option value=''>{e(blank)}</option>"]
+    opts += [f"<option value='{e(v)}'{' selected' if v == selected else ''}>{e(v)}</option>" for v in values]
+    return "".join(opts)
+
+
+def _review_panel() -> str:
+    qualifiers = ["almost", "more_than", "less_than", "about", "at_least", "at_most"]
+    return (
+        "<div class='noprint'><button id='addsel' type='button'>Add the selected text as a figure</button> "
+        "<span class='muted'>select a missed figure in the text, then click</span></div>"
+        "<div id='panel'><h3 id='ptitle'></h3><form id='edit'>"
+        "<label>value <input name='value' size='8' inputmode='decimal'></label>"
+        f"<label>kind <select name='kind'>{_options(list(KIND_COLOURS))}</select></label>"
+        "<label>unit <input name='unit' size='10'></label>"
+        f"<label>qualifier <select name='qualifier'>{_options(qualifiers)}</select></label>"
+        f"<label>metric <select name='metric'>{_options([m.value for m in Metric])}</select></label>"
+        "<label>year <input name='year' size='5' inputmode='numeric'></label>"
+        "<label>source <input name='organization' size='18' placeholder='organization'></label>"
+        "<label>report <input name='report' size='14'></label><label>person <input name='person' size='14'></label>"
+        "<div><button type='submit'>Save correction</button> <button type='button' id='cancel'>Cancel</button></div>"
+        "</form></div><div id='status' role='status'></div>"
+    )
+
+
+def render_article(article: dict, text: str, mentions: list[dict], rejected: list[dict], review: dict | None = None) -> str:
+    """The article text with every mention highlighted in place, beside a table of every mention in order.
+
+    Clicking a mark selects its row and back. Rejected candidates are struck through
+    and listed with their reason. With ``review`` ({"token": ...}) the page also lets an
+    editor reject, correct and add mentions through the review server.
+    """
+    marks = [(m["span"]["start"], m["span"]["end"], "m", m, m["id"]) for m in mentions]
+    marks += [(r["span"]["start"], r["span"]["end"], "r", r, f"r{k}") for k, r in enumerate(rejected) if r.get("span")]
     marks.sort(key=lambda x: (x[0], -x[1]))
     out, pos = [], 0
-    for s, t, cls, rec in marks:
+    for s, t, cls, rec, mid in marks:
         if s < pos or t > len(text):
             continue
-        out.append(e(text[pos:s]))
+        if s > pos:
+            out.append(f"<span data-o='{pos}'>{e(text[pos:s])}</span>")
         if cls == "m":
-            tip = (
-                f"{rec['kind']}: {rec['value']:g} {rec.get('unit') or ''} | qualifier: {rec.get('qualifier') or '-'} | "
-                f"metric: {rec.get('metric') or '-'} | year: {rec.get('year') or '-'} | source: {_org(rec) or '-'} | rule: {rec['rule']}"
-            )
-            out.append(
-                f"<mark class='m' data-kind='{e(rec['kind'])}' style='background:{KIND_COLOURS.get(rec['kind'], '#eee')}' title='{e(tip)}'>{e(text[s:t])}</mark>"
-            )
+            tip = f"{rec['kind']}: {_fmt(rec['value'])} {rec.get('unit') or ''}"
+            out.append(f"<mark class='m k-{e(rec['kind'])}' data-id='{e(mid)}' data-o='{s}' title='{e(tip)}'>{e(text[s:t])}</mark>")
         else:
-            out.append(f"<mark class='r' title='rejected: {e(rec['reason'])}'>{e(text[s:t])}</mark>")
+            out.append(f"<mark class='r' data-id='{e(mid)}' data-o='{s}' title='rejected: {e(rec['reason'])}'>{e(text[s:t])}</mark>")
         pos = t
-    out.append(e(text[pos:]))
-    legend = "".join(f"<span style='background:{c}'>{k}</span>" for k, c in KIND_COLOURS.items())
-    body = (
-        f"<p><a href='../index.html'>&larr; all articles</a></p><h1>{e(article.get('title') or article['article_id'])}</h1>"
-        f"<p class='muted'>{e(article['path'])} &middot; published {e(article.get('published') or 'unknown')} &middot; "
-        f"{len(mentions)} mentions &middot; {len(rejected)} rejected</p>"
-        f"<p class='legend'>{legend}<span style='border:2px dashed #c00'>rejected</span></p>"
-        f"<article>{''.join(out)}</article>"
+    if pos < len(text):
+        out.append(f"<span data-o='{pos}'>{e(text[pos:])}</span>")
+
+    edit_head = "<th class='noprint'>correct</th>" if review else ""
+    rows = []
+    for n, m in enumerate(mentions, 1):
+        src = m.get("source") or {}
+        src_txt = " / ".join(x for x in (src.get("organization"), src.get("report"), src.get("person")) if x)
+        badge = f"<span class='badge' title='{e(', '.join((m.get('corrected') or {}).get('fields', [])))}'>corrected</span>" if m.get("corrected") else ""
+        edit = (
+            f"<td class='noprint'><button type='button' data-act='edit' data-id='{e(m['id'])}'>edit</button> "
+            f"<button type='button' data-act='reject' data-id='{e(m['id'])}'>reject</button></td>"
+            if review
+            else ""
+        )
+        rows.append(
+            f"<tr id='m-{e(m['id'])}' data-id='{e(m['id'])}'><td class='num'>{n}</td><td>{e(m['text'])}{badge}</td>"
+            f"<td class='num'>{_fmt(m['value'])}</td><td>{e(m.get('unit') or '')}</td>"
+            f"<td><span class='chip k-{e(m['kind'])}'>{e(m['kind'])}</span></td><td>{e(m.get('qualifier') or '')}</td>"
+            f"<td>{e(m.get('metric') or '')}</td><td class='num'>{m.get('year') or ''}</td><td>{e(src_txt)}</td>"
+            f"<td><code>{e(m['rule'])}</code></td>{edit}</tr>"
+        )
+    table = (
+        "<table id='mentions'><thead><tr><th class='num'>#</th><th>text</th><th class='num'>value</th><th>unit</th><th>kind</th><th>qualifier</th>"
+        f"<th>metric</th><th>year</th><th>source</th><th>rule</th>{edit_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
-    return _page(article.get("title") or article["article_id"], body)
+    rej_rows = "".join(
+        f"<tr id='m-r{k}' data-id='r{k}'><td>{e(r['candidate'].get('text', '') if isinstance(r.get('candidate'), dict) else '')}</td>"
+        f"<td>{e(r.get('level', ''))}</td><td class='rejected'>{e(r['reason'])}</td></tr>"
+        for k, r in enumerate(rejected)
+    )
+    rej_table = (
+        f"<h2>Rejected ({len(rejected)})</h2><table id='rejected'>"
+        f"<thead><tr><th>text</th><th>level</th><th>reason</th></tr></thead><tbody>{rej_rows}</tbody></table>"
+        if rejected
+        else "<p class='muted'>No rejected candidates.</p>"
+    )
+    title = article.get("title") or article["article_id"]
+    body = (
+        f"<nav class='noprint'><a href='../index.html'>&larr; all articles</a></nav><h1>{e(title)}</h1>"
+        f"<p class='muted'>{e(article['path'])} &middot; published {e(article.get('published') or 'unknown')} &middot; "
+        f"{len(mentions)} mentions &middot; {len(rejected)} rejected &middot; sha256 {e(article.get('sha256', '')[:12])}</p>"
+        f"{_legend()}{_review_panel() if review else ''}"
+        f"<div class='layout'><article id='text'>{''.join(out)}</article>"
+        f"<div class='side'><h2 style='margin-top:0'>Mentions ({len(mentions)})</h2>{table}{rej_table}</div></div>"
+    )
+    head, script = "", ARTICLE_JS
+    if review:
+        head = f"<meta name='cx-token' content='{e(review['token'])}'>"
+        records = {m["id"]: m for m in mentions}
+        body += (
+            f"<script type='application/json' id='cx-article'>{_json_script(article['article_id'])}</script>"
+            f"<script type='application/json' id='cx-records'>{_json_script(records)}</script>"
+        )
+        script += REVIEW_JS
+    return _page(title, f"<div data-page='article'>{body}</div>", script, review=bool(review), head=head)
+
+
+# --------------------------------------------------------------------------- index
+
+INDEX_JS = """
+const META=JSON.parse(document.getElementById('cx-meta').textContent);
+const loaded={},waiting={};let F=null,result=null,mpage=0,apage=0,gen=0;
+window.cxRows=(t,k,rows)=>{const key=t+k;loaded[key]=rows;(waiting[key]||[]).forEach(f=>f.ok(rows));delete waiting[key];};
+function load(key){if(loaded[key])return Promise.resolve(loaded[key]);return new Promise((ok,fail)=>{if(waiting[key]){waiting[key].push({ok,fail});return}
+waiting[key]=[{ok,fail}];const s=document.createElement('script');s.src='data/'+key+'.js';
+s.onerror=()=>{(waiting[key]||[]).forEach(f=>f.fail(new Error('cannot load '+s.src)));delete waiting[key]};document.head.appendChild(s);});}
+function dec(b64,T){const bin=atob(b64);const u=new Uint8Array(bin.length);for(let i=0;i<bin.length;i++)u[i]=bin.charCodeAt(i);return new T(u.buffer);}
+function facets(){if(F)return Promise.resolve(F);return new Promise((ok,fail)=>{window.cxFacets=d=>{F={k:dec(d.k,Uint8Array),y:dec(d.y,Uint8Array),s:dec(d.s,d.sw===4?Uint32Array:Uint16Array)};ok(F)};
+const s=document.createElement('script');s.src='data/facets.js';s.onerror=()=>fail(new Error('cannot load data/facets.js'));document.head.appendChild(s);});}
+function td(text,cls){const c=document.createElement('td');c.textContent=text==null?'':String(text);if(cls)c.className=cls;return c;}
+function link(text,href){const a=document.createElement('a');a.textContent=text;a.href=href;return a;}
+function mrow(r){// [article_id, page, id, text, kind, value, unit, qualifier, metric, year, source, sentence, corrected]
+const tr=document.createElement('tr');const a=td('');a.appendChild(link(r[0],'articles/'+r[1]));tr.appendChild(a);
+const t=td('');t.appendChild(link(r[3],'articles/'+r[1]+'#m-'+r[2]));if(r[12]){const b=document.createElement('span');b.className='badge';b.textContent='corrected';t.appendChild(b)}tr.appendChild(t);
+const k=td('');const chip=document.createElement('span');chip.className='chip k-'+r[4];chip.textContent=r[4];k.appendChild(chip);tr.appendChild(k);
+tr.appendChild(td(r[5],'num'));[6,7,8,9,10].forEach(i=>tr.appendChild(td(r[i])));
+const s=td('');const at=r[11].indexOf(r[3]);if(at>=0){s.append(r[11].slice(0,at));const b=document.createElement('b');b.textContent=r[3];s.append(b,r[11].slice(at+r[3].length))}else s.textContent=r[11];
+tr.appendChild(s);return tr;}
+function arow(r){// [title, page|null, path, published, n, kinds, sources, status]
+const tr=document.createElement('tr');const c=td('');if(r[1])c.appendChild(link(r[0],'articles/'+r[1]));else c.append(r[0]);
+const p=document.createElement('div');p.className='muted';p.textContent=r[2];c.appendChild(p);tr.appendChild(c);
+tr.appendChild(td(r[3]));tr.appendChild(td(r[4],'num'));tr.appendChild(td(r[5]));tr.appendChild(td(r[6]));
+const st=td(r[7]==='ok'?'ok':'rejected: '+r[7]);if(r[7]!=='ok')st.className='rejected';tr.appendChild(st);return tr;}
+function pager(el,page,total,size,go){el.replaceChildren();const pages=Math.max(1,Math.ceil(total/size));
+const b=(label,p,dis)=>{const x=document.createElement('button');x.type='button';x.textContent=label;x.disabled=dis;x.addEventListener('click',()=>go(p));el.appendChild(x)};
+b('\\u00ab first',0,page===0);b('\\u2039 previous',page-1,page===0);const s=document.createElement('span');
+s.textContent='page '+(page+1)+' of '+pages;el.appendChild(s);b('next \\u203a',page+1,page>=pages-1);b('last \\u00bb',pages-1,page>=pages-1);}
+async function showMentions(){const my=++gen;const total=result?result.length:META.n_mentions;const idx=[];
+for(let j=mpage*META.page;j<Math.min(total,(mpage+1)*META.page);j++)idx.push(result?result[j]:j);
+const keys=[...new Set(idx.map(i=>'m'+Math.floor(i/META.chunk)))];await Promise.all(keys.map(load));if(my!==gen)return;
+document.querySelector('#mentions tbody').replaceChildren(...idx.map(i=>mrow(loaded['m'+Math.floor(i/META.chunk)][i%META.chunk])));
+document.getElementById('shown').textContent=total;pager(document.getElementById('mpager'),mpage,total,META.page,p=>{mpage=p;showMentions()});}
+async function showArticles(){const key='a'+apage;const rows=await load(key);document.querySelector('#articles tbody').replaceChildren(...rows.map(arow));
+pager(document.getElementById('apager'),apage,META.n_articles,META.achunk,p=>{apage=p;showArticles()});}
+function code(name){const v=document.querySelector('select[data-col='+name+']').value;return v===''?-1:Number(v);}
+async function cxApply(){const f={k:code('kind'),m:code('metric'),y:code('year'),s:code('source')};mpage=0;
+if(f.k<0&&f.m<0&&f.y<0&&f.s<0){result=null}else{const D=await facets();const n=META.n_mentions,out=new Int32Array(n);let c=0;
+for(let i=0;i<n;i++){const km=D.k[i];if(f.k>=0&&(km>>4)!==f.k)continue;if(f.m>=0&&(km&15)!==f.m)continue;if(f.y>=0&&D.y[i]!==f.y)continue;if(f.s>=0&&D.s[i]!==f.s)continue;out[c++]=i}
+result=out.subarray(0,c)}await showMentions();}
+window.cxApply=cxApply;
+document.querySelectorAll('.filters select').forEach(s=>s.addEventListener('change',()=>{const t=performance.now();cxApply().then(()=>{window.cxLastFilterMs=performance.now()-t})}));
+window.cxReady=Promise.all([showMentions(),showArticles()]);
+"""
+
+
+def _b64(fmt: str, values: list[int]) -> str:
+    return base64.b64encode(struct.pack(f"<{len(values)}{fmt}", *values)).decode("ascii")
+
+
+class _Chunks:
+    """Rows written to data/<prefix><k>.js, ``size`` per file, as they come."""
+
+    def __init__(self, folder: Path, prefix: str, size: int) -> None:
+        self.folder, self.prefix, self.size = folder, prefix, size
+        self.buf: list = []
+        self.k = 0
+        self.n = 0
+
+    def add(self, row: list) -> None:
+        self.buf.append(row)
+        self.n += 1
+        if len(self.buf) == self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buf and self.k:
+            return
+        with atomic_writer(self.folder / f"{self.prefix}{self.k}.js") as fh:
+            fh.write(f"cxRows({json.dumps(self.prefix)},{self.k},{_json_script(self.buf)});\n")
+        self.buf = []
+        self.k += 1
+
+
+def _grouped(metrics: Iterator[dict]) -> Iterator[tuple[str, list[dict]]]:
+    aid, group = None, []
+    for m in metrics:
+        if m["article_id"] != aid:
+            if aid is not None:
+                yield aid, group
+            aid, group = m["article_id"], []
+        group.append(m)
+    if aid is not None:
+        yield aid, group
+
+
+def _iter_jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_article_text(corpus: Path, article: dict, out: Path | None = None) -> str | None:
+    """The text an article's spans point into, or None when it cannot be read.
+
+    The run stores each article's text under the output (``text_path``: the only text of
+    a web page, Word file or PDF); without it, a plain-text file is decoded from the corpus.
+    """
+    if out is not None and article.get("text_path"):
+        try:
+            return (Path(out) / article["text_path"]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass
+    try:
+        raw = (corpus / article["path"]).read_bytes()
+        text = raw.decode(article.get("encoding") or "utf-8")
+    except (OSError, UnicodeDecodeError, LookupError):
+        return None
+    return text.removeprefix("\ufeff")
 
 
 def write_report(out: Path, corpus: Path | None = None) -> Path:
-    """Write out/report/index.html and out/report/articles/*.html from the output files."""
+    """Write out/report/: index.html, data/*.js (paged tables, filter facets) and articles/*.html.
+
+    Streams the output files (articles and their mentions come in the same order), so
+    memory does not grow with the corpus.
+    """
     out = Path(out)
     if corpus is None:
         corpus = Path(load_manifest(out).get("corpus", "corpus"))
-    metrics = read_jsonl(out / "metrics.jsonl")
-    articles = read_jsonl(out / "articles.jsonl")
-    rejected = read_jsonl(out / "rejected.jsonl")
-    by_article: dict[str, list[dict]] = defaultdict(list)
-    for m in metrics:
-        by_article[m["article_id"]].append(m)
     rej_by_article: dict[str, list[dict]] = defaultdict(list)
-    for r in rejected:
-        if r["level"] == "mention":
+    n_rejected_mentions = 0
+    for r in _iter_jsonl(out / "rejected.jsonl"):
+        if r["level"] != "article":
             rej_by_article[r["article_id"]].append(r)
+            n_rejected_mentions += r["level"] == "mention"
     report = out / "report"
-    (report / "articles").mkdir(parents=True, exist_ok=True)
+    data = report / "data"
+    for sub in ("articles", "data"):
+        (report / sub).mkdir(parents=True, exist_ok=True)
+    kinds = list(KIND_COLOURS)
+    metrics_list = [m.value for m in Metric]
+    if len(kinds) > 15 or len(metrics_list) > 15:
+        raise ValueError("the filter facets pack kind and metric into 4 bits each")
+    kind_code = {k: i for i, k in enumerate(kinds)}
+    metric_code = {m: i + 1 for i, m in enumerate(metrics_list)}
+    year_code: dict[int, int] = {}
+    source_code: dict[str, int] = {}
+    fk: list[int] = []
+    fy: list[int] = []
+    fs: list[int] = []
+    m_chunks = _Chunks(data, "m", MENTION_CHUNK)
+    a_chunks = _Chunks(data, "a", ARTICLE_CHUNK)
+    by_kind: Counter = Counter()
+    by_metric: Counter = Counter()
+    per_source: Counter = Counter()
+    quarantined: list[dict] = []
+    n_articles = n_ok = corrected = 0
+    points: dict[tuple[str, str], dict[str, dict[tuple[int, float], list]]] = defaultdict(lambda: defaultdict(dict))
+    pages: dict[str, str] = {}
+    old_pages = {p.name for p in (report / "articles").glob("*.html")}
 
-    art_rows = []
-    for a in articles:
-        ms = by_article.get(a["article_id"], [])
-        kinds = Counter(m["kind"] for m in ms)
-        sources = sorted({_org(m) for m in ms if _org(m)})
-        link = e(a.get("title") or a["article_id"])
+    groups = _grouped(_iter_jsonl(out / "metrics.jsonl"))
+    pending = next(groups, None)
+    for a in _iter_jsonl(out / "articles.jsonl"):
+        aid = a["article_id"]
+        ms: list[dict] = []
+        while pending is not None and pending[0] < aid:  # mentions of no listed article (not expected)
+            pending = next(groups, None)
+        if pending is not None and pending[0] == aid and a["status"] == "ok":
+            ms = pending[1]
+            pending = next(groups, None)
+        n_articles += 1
+        page = None
         if a["status"] == "ok":
-            fname = _safe_name(a["article_id"])
-            try:
-                raw = (corpus / a["path"]).read_bytes()
-                text = raw.decode(a.get("encoding") or "utf-8")
-                text = text[1:] if text.startswith("\ufeff") else text
-                with atomic_writer(report / "articles" / fname) as fh:
-                    fh.write(render_article(a, text, ms, rej_by_article.get(a["article_id"], [])))
-                link = f"<a href='articles/{e(fname)}'>{link}</a>"
-            except (OSError, UnicodeDecodeError):
-                pass  # the article changed or vanished since the run: listed without a page
-        status = "ok" if a["status"] == "ok" else f"<span class='rejected'>rejected: {e(a.get('error') or '')}</span>"
-        art_rows.append(
-            f"<tr><td>{link}<div class='muted'>{e(a['path'])}</div></td><td>{e(a.get('published') or '')}</td>"
-            f"<td data-v='{len(ms)}'>{len(ms)}</td><td>{e(', '.join(f'{k} {v}' for k, v in sorted(kinds.items())))}</td>"
-            f"<td>{e(', '.join(sources))}</td><td>{status}</td></tr>"
+            n_ok += 1
+            text = read_article_text(corpus, a, out)
+            if text is not None:
+                page = page_name(aid)
+                if pages.setdefault(page, aid) != aid:
+                    raise ValueError(f"page name collision: {aid!r} and {pages[page]!r} -> {page}")
+                with atomic_writer(report / "articles" / page) as fh:
+                    fh.write(render_article(a, text, ms, rej_by_article.get(aid, [])))
+        else:
+            quarantined.append(a)
+        for m in ms:
+            org = _org(m)
+            year = m.get("year")
+            fk.append(kind_code.get(m["kind"], 15) << 4 | metric_code.get(m.get("metric") or "", 0))
+            fy.append(year_code.setdefault(year, len(year_code) + 1) if year else 0)
+            fs.append(source_code.setdefault(org, len(source_code) + 1) if org else 0)
+            by_kind[m["kind"]] += 1
+            by_metric[m.get("metric") or "(none)"] += 1
+            per_source[org or "(no source)"] += 1
+            corrected += bool(m.get("corrected"))
+            m_chunks.add(
+                [aid, page or "", m["id"], m["text"], m["kind"], _fmt(m["value"]), m.get("unit") or "", m.get("qualifier") or "",
+                 m.get("metric") or "", year or "", org, m["sentence"], 1 if m.get("corrected") else 0]
+            )
+            if m.get("metric") and year and page:
+                pts = points[(m["metric"], m.get("unit") or "")][org or "(no source)"]
+                key = (year, m["value"])
+                if key in pts:
+                    pts[key][2] += 1
+                else:
+                    pts[key] = [f"{aid}: {m['text']}", f"articles/{page}#m-{m['id']}", 1]
+        kinds_txt = ", ".join(f"{k} {v}" for k, v in sorted(Counter(m["kind"] for m in ms).items()))
+        sources_txt = ", ".join(sorted({_org(m) for m in ms if _org(m)}))
+        a_chunks.add([a.get("title") or aid, page, a["path"], a.get("published") or "", len(ms), kinds_txt, sources_txt,
+                      "ok" if a["status"] == "ok" else (a.get("error") or "rejected")])
+    m_chunks.flush()
+    a_chunks.flush()
+    if len(year_code) > 255:
+        raise ValueError("more than 255 distinct years")
+    sw = 2 if len(source_code) < 65535 else 4
+    with atomic_writer(data / "facets.js") as fh:
+        fh.write("cxFacets(" + _json_script({"k": _b64("B", fk), "y": _b64("B", fy), "s": _b64("H" if sw == 2 else "I", fs), "sw": sw}) + ");\n")
+    for stale in old_pages - set(pages):  # pages of articles gone or renamed
+        (report / "articles" / stale).unlink(missing_ok=True)
+    for f in data.glob("*.js"):  # chunks beyond the current end
+        m = re.fullmatch(r"([am])(\d+)\.js", f.name)
+        if m and int(m.group(2)) >= (m_chunks.k if m.group(1) == "m" else a_chunks.k):
+            f.unlink(missing_ok=True)
+
+    n_mentions = len(fk)
+    meta = {"n_mentions": n_mentions, "n_articles": n_articles, "chunk": MENTION_CHUNK, "achunk": ARTICLE_CHUNK, "page": PAGE_ROWS}
+    charts = [f"<div class='chart'><h3>Mentions per source</h3>{bar_chart(dict(per_source))}</div>"]
+    ranked = sorted(points, key=lambda k: (-sum(len(v) for v in points[k].values()), k))[:CHARTS_MAX]
+    for metric, unit in ranked:
+        by_source = points[(metric, unit)]
+        order = sorted(by_source, key=lambda s: (-len(by_source[s]), s))
+        series = {
+            s: [(y, v, f"{lab}" + (f" and {n - 1} more" if n > 1 else ""), href) for (y, v), (lab, href, n) in by_source[s].items()]
+            for s in order[:SERIES_MAX]
+        }
+        charts.append(
+            f"<div class='chart'><h3>{e(metric)} over the years, by source</h3>"
+            f"{metric_chart(series, metric, unit, more=max(0, len(order) - SERIES_MAX))}</div>"
         )
 
-    def options(col: str, values) -> str:
-        opts = "".join(f"<option value='{e(str(v))}'>{e(str(v))}</option>" for v in sorted({str(v) for v in values if v not in (None, '')}))
+    def select(col: str, values: list[tuple[str, int]]) -> str:
+        opts = "".join(f"<option value='{c}'>{e(str(v))}</option>" for v, c in values)
         return f"<label>{col} <select data-col='{col}'><option value=''>all</option>{opts}</select></label>"
 
-    m_rows = []
-    for m in metrics:
-        m_rows.append(
-            f"<tr data-kind='{e(m['kind'])}' data-metric='{e(m.get('metric') or '')}' data-source='{e(_org(m))}' data-year='{m.get('year') or ''}'>"
-            f"<td>{e(m['article_id'])}</td><td>{e(m['text'])}</td><td>{e(m['kind'])}</td><td data-v='{m['value']}'>{m['value']:g}</td>"
-            f"<td>{e(m.get('unit') or '')}</td><td>{e(m.get('qualifier') or '')}</td><td>{e(m.get('metric') or '')}</td>"
-            f"<td>{m.get('year') or ''}</td><td>{e(_org(m))}</td><td title='{e(m['sentence'])}'>{e(m['sentence'][:90])}</td></tr>"
-        )
-    per_source = Counter(_org(m) or "(no source)" for m in metrics)
-    charts = [f"<div class='chart'><h3>Mentions per source</h3>{bar_chart(dict(per_source))}</div>"]
-    series: dict[str, list] = defaultdict(list)
-    for m in metrics:
-        if m.get("metric") and m.get("year"):
-            series[m["metric"]].append((m["year"], m["value"], f"{m['article_id']}: {m['text']}"))
-    for metric in sorted(series, key=lambda k: -len(series[k]))[:3]:
-        charts.append(f"<div class='chart'><h3>{e(metric)} over the years</h3>{metric_chart(series[metric], metric)}</div>")
-    n_rej = sum(1 for a in articles if a["status"] != "ok")
+    stats = "".join(f"<tr><td><span class='chip k-{e(k)}'>{e(k)}</span></td><td class='num'>{by_kind[k]}</td></tr>" for k in kinds if by_kind[k])
+    metric_stats = "".join(f"<tr><td>{e(k)}</td><td class='num'>{v}</td></tr>" for k, v in sorted(by_metric.items(), key=lambda kv: -kv[1]))
+    q_rows = "".join(
+        f"<tr><td>{e(a['path'])}</td><td class='rejected'>rejected: {e(a.get('error') or '')}</td></tr>" for a in quarantined[:QUARANTINE_INLINE]
+    )
+    q_more = f"<p class='muted'>and {len(quarantined) - QUARANTINE_INLINE} more (see rejected.jsonl)</p>" if len(quarantined) > QUARANTINE_INLINE else ""
     body = (
-        f"<h1>cxmetrics review</h1><p class='muted'>{len(articles)} articles ({n_rej} rejected), {len(metrics)} mentions, "
-        f"{len(rejected) - n_rej} mentions rejected by validation</p>"
-        f"<div class='charts'>{''.join(charts)}</div>"
-        "<h2>Articles</h2><table class='sortable' id='articles'><thead><tr><th>title</th><th>published</th><th>mentions</th>"
-        f"<th>by kind</th><th>sources</th><th>status</th></tr></thead><tbody>{''.join(art_rows)}</tbody></table>"
+        f"<h1>cxmetrics review</h1><p class='muted'>{n_articles} articles ({n_articles - n_ok} quarantined), {n_mentions} mentions"
+        f" ({corrected} corrected by editors), {n_rejected_mentions} candidates rejected by validation</p>"
+        f"{_legend()}"
+        "<div class='charts'>"
+        f"<div class='chart'><h3>Mentions by kind</h3><table class='stats'><tbody>{stats}</tbody></table></div>"
+        f"<div class='chart'><h3>Mentions by metric</h3><table class='stats'><tbody>{metric_stats}</tbody></table></div>"
+        f"{''.join(charts)}</div>"
+        + (f"<h2>Quarantined articles ({len(quarantined)})</h2><table id='quarantined'><tbody>{q_rows}</tbody></table>{q_more}" if quarantined else "")
+        + f"<h2>Articles ({n_articles})</h2><div class='pager' id='apager'></div>"
+        "<table id='articles'><colgroup><col style='width:34%'><col style='width:7rem'><col style='width:5rem'><col><col><col style='width:8rem'></colgroup>"
+        "<thead><tr><th>title</th><th>published</th><th class='num'>mentions</th><th>by kind</th><th>sources</th><th>status</th></tr></thead><tbody></tbody></table>"
         "<h2>Mentions</h2><div class='filters'>"
-        + options("kind", (m["kind"] for m in metrics))
-        + options("metric", (m.get("metric") for m in metrics))
-        + options("source", (_org(m) for m in metrics))
-        + options("year", (m.get("year") for m in metrics))
-        + f" <span class='muted'><span id='shown'>{len(metrics)}</span> shown</span></div>"
-        "<table class='sortable' id='mentions'><thead><tr><th>article</th><th>text</th><th>kind</th><th>value</th><th>unit</th>"
-        "<th>qualifier</th><th>metric</th><th>year</th><th>source</th><th>sentence</th></tr></thead>"
-        f"<tbody>{''.join(m_rows)}</tbody></table>"
+        + select("kind", [(k, kind_code[k]) for k in kinds if by_kind[k]])
+        + select("metric", [(m, metric_code[m]) for m in metrics_list if by_metric[m]])
+        + select("year", sorted(year_code.items()))
+        + select("source", sorted(source_code.items(), key=lambda kv: kv[0].lower()))
+        + f" <span class='muted'><span id='shown'>{n_mentions}</span> mentions</span></div><div class='pager' id='mpager'></div>"
+        "<table id='mentions'><colgroup><col style='width:11%'><col style='width:10%'><col style='width:8.5rem'><col style='width:4.5rem'>"
+        "<col style='width:5rem'><col style='width:5.5rem'><col style='width:7rem'><col style='width:3.4rem'><col style='width:9%'><col></colgroup>"
+        "<thead><tr><th>article</th><th>text</th><th>kind</th><th class='num'>value</th><th>unit</th><th>qualifier</th><th>metric</th>"
+        "<th>year</th><th>source</th><th>sentence</th></tr></thead><tbody></tbody></table>"
+        f"<script type='application/json' id='cx-meta'>{_json_script(meta)}</script>"
     )
     index = report / "index.html"
     with atomic_writer(index) as fh:
-        fh.write(_page("cxmetrics review", body, TABLE_JS))
+        fh.write(_page("cxmetrics review", body, INDEX_JS))
     return index
 
 
-__all__ = ["write_report", "render_article"]
+__all__ = ["KIND_COLOURS", "metric_chart", "page_name", "read_article_text", "render_article", "write_report"]

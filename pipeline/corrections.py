@@ -243,8 +243,8 @@ def invalid_reports(parsed: Parsed) -> list[dict]:
 
 
 __all__ = [
-    "Applied",
     "EDITOR_RULE",
+    "Applied",
     "Parsed",
     "apply_corrections",
     "correction_dict",
