@@ -28,11 +28,14 @@ CODE_VERSION = "1"  # bump when extraction code changes behaviour; rule files ar
 
 
 # What the cache key reads: every project file that runs or is read while an article is
-# extracted (globs under the project root; flows/extract_flow.py and flows/io.py read,
-# quarantine and build the records that the per-article cache stores), and the libraries
-# extraction calls.
+# extracted (globs under the project root: the flow code reads, quarantines and builds the
+# records the per-article cache stores; a new module counts unless listed as not taking
+# part), and the libraries extraction calls.
 KEY_ROOT = Path(__file__).resolve().parent.parent
-KEY_FILES = ("pipeline/**/*.py", "pipeline/rules/*.yaml", "schemas/*.py", "flows/extract_flow.py", "flows/io.py")
+KEY_FILES = ("pipeline/**/*.py", "pipeline/rules/*.yaml", "schemas/*.py", "flows/*.py")
+KEY_NOT_EXTRACTION = (
+    "flows/cli.py", "flows/dask_runner.py", "flows/report.py", "flows/serve.py", "flows/settings.py", "flows/testhooks.py",
+)
 KEY_LIBRARIES = ("spacy", "text2num", "dateparser", "pydantic", "pydantic-core", "pyyaml")
 
 
@@ -48,6 +51,7 @@ def extractor_version() -> str:
     """
     h = hashlib.sha256(f"{CODE_VERSION}|{SCHEMA_VERSION}|python {platform.python_version()}".encode())
     paths = {p for pattern in KEY_FILES for p in KEY_ROOT.glob(pattern) if p.is_file()}
+    paths -= {KEY_ROOT / rel for rel in KEY_NOT_EXTRACTION}
     for path in sorted(paths, key=lambda p: p.relative_to(KEY_ROOT).as_posix()):
         h.update(f"\0file {path.relative_to(KEY_ROOT).as_posix()}\0".encode())
         h.update(path.read_bytes())
