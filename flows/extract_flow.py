@@ -42,6 +42,7 @@ from flows.io import (
     save_manifest,
     state_dir,
 )
+from flows.testhooks import pause_at
 from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
 from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
 from pipeline.extract import extract, extractor_version
@@ -134,6 +135,7 @@ def extract_batch(corpus: str, out: str, entries: list[Entry], max_bytes: int, v
             result = process_entry(corpus_p, entry, max_bytes)
         result.update({"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns, "extractor_version": version})
         atomic_write_json(cpath, result)
+        pause_at("cache")
         summaries.append({"path": entry.path, "sha256": result["article"]["sha256"], "status": result["article"]["status"]})
     return summaries
 
@@ -242,6 +244,7 @@ def assemble(
                 if r["level"] == "mention":
                     summary.rejected_mentions += 1
             summary.mentions += len(mentions)
+        pause_at("writing")  # the outputs are temp files, not yet renamed
         # corrections of articles no longer in the corpus, and lines that do not validate: reported last
         for aid in sorted(pending):
             for r in orphan_reports(pending[aid], aid):
@@ -370,6 +373,7 @@ def extract_corpus(
         else:
             assemble(out_p, entries, summary, parsed, corpus_p)
             _prune_cache(out_p, listed)
+            pause_at("assembled")
         from flows.io import sha256_file
 
         new_manifest = {
@@ -387,6 +391,7 @@ def extract_corpus(
             sha = by_path.get(e.path) or known.get(e.path, {}).get("sha256", "")
             new_manifest["articles"][e.path] = {"size": e.size, "mtime_ns": e.mtime_ns, "sha256": sha}
         save_manifest(out_p, new_manifest)
+        pause_at("manifest")
         if report and (not nothing_changed or not (out_p / "report" / "index.html").exists()):
             _write_report(out_p, corpus_p)
     _publish_artifact(summary)
