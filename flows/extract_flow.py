@@ -37,13 +37,18 @@ from flows.io import (
     list_corpus,
     load_cache,
     load_manifest,
+    prune_texts,
     read_entry,
     run_lock,
     save_manifest,
     state_dir,
+    sync_text,
+    text_relpath,
 )
+from flows.timelimit import DEFAULT_PARSE_SECONDS, reader
 from flows.testhooks import pause_at
 from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
+from pipeline.formats import format_of, readers_version
 from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
 from pipeline.extract import extract, extractor_version
 from schemas.records import SCHEMA_VERSION, ArticleRecord, Rejection
@@ -58,14 +63,19 @@ DEFAULT_BATCH_SIZE = 200
 def _article_rejection(entry: Entry, reason: str, sha: str = "", encoding: str | None = None) -> dict:
     aid = article_id_for(entry.path)
     article = ArticleRecord(
-        article_id=aid, path=entry.path, sha256=sha, encoding=encoding, n_mentions=0, status="rejected", error=reason
+        article_id=aid, path=entry.path, sha256=sha, encoding=encoding, n_mentions=0, status="rejected", error=reason,
+        format=format_of(entry.path),
     ).model_dump(mode="json")
     rej = Rejection(article_id=aid, path=entry.path, level="article", reason=reason).model_dump(mode="json")
     return {"article": article, "mentions": [], "rejections": [rej]}
 
 
-def process_entry(corpus: Path, entry: Entry, max_bytes: int) -> dict:
-    """Read, decode and extract one corpus file; never raises for bad input."""
+def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: float = DEFAULT_PARSE_SECONDS) -> dict:
+    """Read, decode and extract one corpus file; never raises for bad input.
+
+    Web pages, Word files and PDFs are read under ``parse_seconds`` (else ``too_slow``); the
+    text a file yields is kept in the result (``text``) for ``out/texts/``.
+    """
     if entry.problem:
         return _article_rejection(entry, entry.problem)
     try:
@@ -77,7 +87,7 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int) -> dict:
         return _article_rejection(entry, reason)
     sha = sha256_bytes(data)
     try:
-        article = build_article(entry.path, data)
+        article = build_article(entry.path, data, read=reader(parse_seconds))
     except ArticleError as exc:
         return _article_rejection(entry, str(exc), sha)
     result = extract(article)
@@ -104,15 +114,19 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int) -> dict:
         n_rejected=len(rejections),
         status="ok",
         error=None,
+        format=article.format,
+        text_path=text_relpath(article.article_id),
     ).model_dump(mode="json")
-    return {"article": record, "mentions": mentions, "rejections": rejections}
+    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text}
 
 
 # --------------------------------------------------------------------------- tasks
 
 
 @task(name="extract-batch", retries=2, retry_delay_seconds=1)
-def extract_batch(corpus: str, out: str, entries: list[Entry], max_bytes: int, version: str) -> list[dict]:
+def extract_batch(
+    corpus: str, out: str, entries: list[Entry], max_bytes: int, version: str, parse_seconds: float = DEFAULT_PARSE_SECONDS
+) -> list[dict]:
     """Extract a batch of articles into the cache; return one small summary per article.
 
     Retries cover transient I/O errors writing the cache; bad input never raises.
@@ -132,7 +146,7 @@ def extract_batch(corpus: str, out: str, entries: list[Entry], max_bytes: int, v
             if sha and sha == old["article"].get("sha256"):
                 result = old
         if result is None:
-            result = process_entry(corpus_p, entry, max_bytes)
+            result = process_entry(corpus_p, entry, max_bytes, parse_seconds)
         result.update({"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns, "extractor_version": version})
         atomic_write_json(cpath, result)
         pause_at("cache")
@@ -208,6 +222,7 @@ def assemble(
     pending = dict(corrections.by_article) if corrections else {}
     kinds: Counter = Counter()
     seen_ids: dict[str, str] = {}
+    texts: set[str] = set()
     order = sorted(entries, key=lambda e: (article_id_for(e.path), e.path))
     with (
         atomic_writer(out / "metrics.jsonl") as fm,
@@ -226,8 +241,11 @@ def assemble(
                 article, mentions, rejections = dup["article"], [], dup["rejections"]
             else:
                 seen_ids[aid] = e.path
+                if article.get("text_path") and cached.get("text") is not None:
+                    sync_text(out, article["text_path"], cached["text"])  # unchanged texts are not rewritten
+                    texts.add(article["text_path"])
                 if aid in pending:
-                    text = _article_text(corpus, e, article) if corpus is not None else None
+                    text = cached.get("text") or (_article_text(corpus, e, article) if corpus is not None else None)
                     fixed = apply_corrections(article, mentions, rejections, pending.pop(aid), text)
                     article, mentions, rejections = fixed.article, fixed.mentions, fixed.rejections
             summary.articles += 1
@@ -251,6 +269,7 @@ def assemble(
                 fr.write(dumps(r) + "\n")
         for r in invalid_reports(corrections) if corrections else []:
             fr.write(dumps(r) + "\n")
+    prune_texts(out, texts)
     summary.by_kind = dict(sorted(kinds.items()))
 
 
@@ -305,6 +324,7 @@ def extract_corpus(
     report: bool = False,
     progress: Callable[[int, int], None] | None = None,
     corrections: str | None = None,
+    parse_seconds: float = DEFAULT_PARSE_SECONDS,
 ) -> dict:
     """List the corpus, extract new and changed articles in batches, write the three files.
 
@@ -321,7 +341,7 @@ def extract_corpus(
         cpath = corrections_path(corpus_p, corrections)
         parsed, corrections_sha = load_corrections(cpath)
         entries = list_corpus(corpus_p, max_bytes, skip=_corpus_skip(corpus_p, cpath))
-        version = extractor_version()
+        version = f"{extractor_version()}.{readers_version()}"  # a reader's change re-reads the files too
         manifest = {} if full else load_manifest(out_p)
         if full:
             shutil.rmtree(state_dir(out_p) / "cache", ignore_errors=True)
@@ -342,7 +362,10 @@ def extract_corpus(
         summary.deleted = sum(1 for p in known if p not in listed)
 
         done = 0
-        futures = [extract_batch.submit(str(corpus_p), str(out_p), b, max_bytes, version) for b in _chunks(todo, batch_size)]
+        futures = [
+            extract_batch.submit(str(corpus_p), str(out_p), b, max_bytes, version, parse_seconds)
+            for b in _chunks(todo, batch_size)
+        ]
         summary.tasks = len(futures)
         results: list[dict] = []
         for fut in futures:
