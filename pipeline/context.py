@@ -176,7 +176,9 @@ def carried_score_term(doc: Doc, i: int, terms: list[Term]) -> Term | None:
 def _in_range(metric: str, value: float, term: Term | None = None, doc: Doc | None = None) -> bool:
     lo, hi = _SCORE_RANGES[metric]
     if term is not None and doc is not None and doc[term.end - 1].lower_.endswith(_INDEX_TERMS):
-        lo, hi = _INDEX_RANGE  # 'tevredenheidsindex 65,92', 'tevredenheidsscore 71,85': an index of 0..100
+        # 'tevredenheidsindex 65,92', 'tevredenheidsscore 71,85': an index of 0..100 as well as the KPI's
+        # own scale ('De Net Promoter Score daalde naar -4' keeps the NPS range)
+        lo, hi = min(lo, _INDEX_RANGE[0]), max(hi, _INDEX_RANGE[1])
     return lo <= value <= hi
 
 
