@@ -57,7 +57,8 @@ def test_usage_error_is_one_line_and_exit_2():
         (("run", "--max-bytes", "0"), "argument --max-bytes: must be at least 1, got 0 (see `cxmetrics run --help`)"),
         (("run", "--wait", "-1"), "argument --wait: must be at least 0, got -1 (see `cxmetrics run --help`)"),
         (("serve", "--interval", "0"), "argument --interval: must be at least 1, got 0 (see `cxmetrics serve --help`)"),
-        (("eval",), "the following arguments are required: --gold (see `cxmetrics eval --help`)"),
+        (("eval", "--gold"), "argument --gold: expected one argument (see `cxmetrics eval --help`)"),
+        (("report", "--bogus"), "unrecognized arguments: --bogus (see `cxmetrics --help`)"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path, args, message):
