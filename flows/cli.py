@@ -96,6 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             lock_wait_seconds=args.wait,
             report=not args.no_report,
             progress=_Progress(),
+            corrections=args.corrections,
             return_state=True,
         )
         summary = state.result()
@@ -157,26 +158,89 @@ def summary_text(s: dict, full: bool = False, report: Path | None = None) -> str
     return "\n".join(lines)
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from flows.extract_flow import corrections_path
+    from flows.review import review
+
+    out, corpus = Path(args.out), Path(args.corpus)
+    if not (out / "articles.jsonl").is_file():
+        return _error(f"no output in {out} (run `cxmetrics run` first)")
+    if not corpus.is_dir():
+        return _error(f"corpus folder {corpus} does not exist or is not a folder")
+
+    def ready(url: str, _server) -> None:
+        print(f"cxmetrics: review at {url} (127.0.0.1 only; Ctrl-C to stop); corrections go to "
+              f"{corrections_path(corpus, args.corrections)}", flush=True)
+
+    try:
+        return review(out, corpus, corrections_path(corpus, args.corrections), port=args.port, ready=ready)
+    except OSError as exc:
+        return _error(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+
+
+def _corrected_eval_sets(corrections_file: Path, pred_path: Path, corpus_arg: str | None) -> tuple[list, list, list]:
+    """(pred, gold, articles) for --corrections: the extractor's output and the corrected one, on the corrected articles."""
+    from flows.io import load_manifest, read_jsonl
+    from pipeline.article import build_article
+    from pipeline.corrections import apply_corrections, parse_corrections
+    from pipeline.evaluate import gold_from_mentions
+    from pipeline.extract import extract
+
+    parsed = parse_corrections(corrections_file.read_text(encoding="utf-8"))
+    corpus = Path(corpus_arg or load_manifest(pred_path.parent).get("corpus") or corrections_file.parent)
+    articles = {a["article_id"]: a for a in read_jsonl(pred_path.with_name("articles.jsonl")) if a["status"] == "ok"}
+    pred, gold, scored = [], [], []
+    for aid, corrs in sorted(parsed.by_article.items()):
+        a = articles.get(aid)
+        if a is None:
+            continue
+        data = (corpus / a["path"]).read_bytes()
+        art = build_article(a["path"], data)
+        fresh = {**a, "sha256": art.sha256}
+        if not any(c["sha256"] == art.sha256 for c in corrs):
+            continue  # every correction of it is stale: the article is not gold any more
+        result = extract(art)
+        applied = apply_corrections(fresh, result.mentions, [], corrs, art.text)
+        pred += result.mentions
+        gold += gold_from_mentions(applied.mentions)
+        scored.append({"article_id": aid, "published": art.published})
+    return pred, gold, scored
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from flows.io import read_jsonl
     from pipeline.evaluate import ATTRIBUTES, score
 
-    gold_dir = Path(args.gold)
     pred_path = Path(args.pred)
-    gold_m, gold_a = gold_dir / "mentions.jsonl", gold_dir / "articles.jsonl"
-    if not gold_m.is_file():
-        return _error(f"no gold mentions at {gold_m}")
     if not pred_path.is_file():
         return _error(f"no predictions at {pred_path} (run `cxmetrics run` first)")
-    try:
-        gold = read_jsonl(gold_m)
-        pred = read_jsonl(pred_path)
-        gold_articles = read_jsonl(gold_a) if gold_a.is_file() else None
-        pred_articles_path = pred_path.with_name("articles.jsonl")
-        pred_articles = read_jsonl(pred_articles_path) if pred_articles_path.is_file() else None
-    except (OSError, ValueError) as exc:
-        return _error(f"cannot read JSON Lines: {exc}")
-    report = score(pred, gold, gold_articles, pred_articles)
+    if args.corrections:
+        cfile = Path(args.corrections)
+        if not cfile.is_file():
+            return _error(f"no corrections at {cfile}")
+        try:
+            pred, gold, scored = _corrected_eval_sets(cfile, pred_path, args.corpus)
+        except (OSError, ValueError) as exc:
+            return _error(f"cannot score against corrections: {exc}")
+        if not scored:
+            return _error(f"no article in {cfile} has corrections that still apply")
+        report = score(pred, gold, scored, None)  # editors do not correct dates: published is not scored
+    else:
+        if not args.gold:
+            return _error("give --gold DIR or --corrections FILE")
+        gold_dir = Path(args.gold)
+        gold_m, gold_a = gold_dir / "mentions.jsonl", gold_dir / "articles.jsonl"
+        if not gold_m.is_file():
+            return _error(f"no gold mentions at {gold_m}")
+        try:
+            gold = read_jsonl(gold_m)
+            pred = read_jsonl(pred_path)
+            gold_articles = read_jsonl(gold_a) if gold_a.is_file() else None
+            pred_articles_path = pred_path.with_name("articles.jsonl")
+            pred_articles = read_jsonl(pred_articles_path) if pred_articles_path.is_file() else None
+        except (OSError, ValueError) as exc:
+            return _error(f"cannot read JSON Lines: {exc}")
+        report = score(pred, gold, gold_articles, pred_articles)
     if args.json:
         out = report.summary()
         if args.errors:
@@ -233,12 +297,6 @@ def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
     p.add_argument("--out", default="out", help="output folder (default: out)")
 
 
-def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
-    if corpus:
-        p.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
-    p.add_argument("--out", default="out", help="output folder (default: out)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -251,10 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-bytes", type=_at_least(1), default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
     r.add_argument("--wait", type=_at_least(0, float), default=0.0, help="seconds to wait for another run on the same output to end")
     r.add_argument("--no-report", action="store_true", help="do not write the HTML report")
+    r.add_argument("--corrections", metavar="FILE", help="editors' corrections (default: corrections.jsonl in the corpus)")
     r.set_defaults(func=cmd_run)
 
+    rv = sub.add_parser("review", help="serve the report on 127.0.0.1 so editors can correct mentions")
+    rv.add_argument("--corpus", default="corpus", help="folder of .txt/.md articles (default: corpus)")
+    rv.add_argument("--out", default="out", help="output folder of a run (default: out)")
+    rv.add_argument("--corrections", metavar="FILE", help="where corrections go (default: corrections.jsonl in the corpus)")
+    rv.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: 8765; 0 picks a free one)")
+    rv.set_defaults(func=cmd_review)
+
     e = sub.add_parser("eval", help="precision, recall and attribute accuracy against a gold folder")
-    e.add_argument("--gold", required=True, help="folder with mentions.jsonl (and articles.jsonl)")
+    e.add_argument("--gold", help="folder with mentions.jsonl (and articles.jsonl)")
+    e.add_argument(
+        "--corrections", metavar="FILE", help="score the extractor against the articles editors corrected (instead of --gold)"
+    )
+    e.add_argument("--corpus", help="with --corrections: the corpus (default: the one of the --pred run)")
     e.add_argument("--pred", default="out/metrics.jsonl", help="predicted metrics.jsonl (default: out/metrics.jsonl)")
     e.add_argument("--json", action="store_true", help="print JSON for machines")
     e.add_argument("--errors", action="store_true", help="list each missed, spurious and mis-attributed mention")

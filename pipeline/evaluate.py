@@ -36,7 +36,7 @@ def values_agree(gold: dict, pred: dict) -> bool:
 
 
 def _span(rec: dict) -> tuple[int, int]:
-    if "span" in rec and rec["span"]:
+    if rec.get("span"):
         return rec["span"]["start"], rec["span"]["end"]
     return rec["start"], rec["end"]
 
@@ -148,6 +148,26 @@ class Report:
                 "total": self.published_total,
             },
         }
+
+
+def gold_from_mentions(mentions: list[dict]) -> list[dict]:
+    """Corrected mention records in the gold format: editors' corrections as a gold set."""
+    return [
+        {
+            "article_id": m["article_id"],
+            "start": m["span"]["start"],
+            "end": m["span"]["end"],
+            "text": m["text"],
+            "kind": m["kind"],
+            "value": m["value"],
+            "source": [org] if (org := (m.get("source") or {}).get("organization")) else [],
+            "qualifier": m.get("qualifier"),
+            "metric": m.get("metric"),
+            "year": m.get("year"),
+            "optional": False,
+        }
+        for m in mentions
+    ]
 
 
 def score(

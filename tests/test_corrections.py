@@ -225,3 +225,34 @@ def test_corrections_file_elsewhere(tmp_path):
     )
     extract_corpus(corpus=str(corpus), out=str(out), corrections=str(cfile))
     assert first["id"] not in {m["id"] for m in _read(out, "metrics.jsonl")}
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_eval_against_corrections_and_review_needs_a_run(tmp_path, capsys):
+    from flows.cli import main
+    from flows.extract_flow import extract_corpus
+
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    shutil.copytree(CORPUS, corpus)
+    extract_corpus(corpus=str(corpus), out=str(out))
+    arts = {a["article_id"]: a for a in _read(out, "articles.jsonl")}
+    aid = sorted(arts)[0]
+    mine = [m for m in _read(out, "metrics.jsonl") if m["article_id"] == aid]
+    text = (corpus / arts[aid]["path"]).read_text(encoding="utf-8")
+    word = text.index("klant")
+    sha = arts[aid]["sha256"]
+    lines = [
+        {"article_id": aid, "sha256": sha, "span": mine[0]["span"], "action": "reject", "at": AT},
+        {"article_id": aid, "sha256": sha, "span": mine[1]["span"], "action": "set", "fields": {"source": {"organization": "Editor BV"}}, "at": AT},
+        {"article_id": aid, "sha256": sha, "span": {"start": word, "end": word + 5}, "action": "add", "fields": {"kind": "count", "value": 1}, "at": AT},
+    ]
+    cfile = corpus / "corrections.jsonl"
+    cfile.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    assert main(["eval", "--corrections", str(cfile), "--pred", str(out / "metrics.jsonl"), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    n = len(mine)
+    assert s["mentions"]["tp"] == n - 1 and s["mentions"]["fp"] == 1 and s["mentions"]["fn"] == 1
+    assert s["attributes"]["source"] == pytest.approx((n - 2) / (n - 1), abs=1e-4)
+    assert main(["eval", "--pred", str(out / "metrics.jsonl")]) == 2  # neither --gold nor --corrections
+    assert main(["review", "--out", str(tmp_path / "nothing"), "--corpus", str(corpus)]) == 2
+    assert "run `cxmetrics run` first" in capsys.readouterr().err
