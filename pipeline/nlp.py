@@ -172,6 +172,24 @@ def sent_lowers(doc: Doc, sent: Span) -> list[str]:
     return lows
 
 
+
+def paragraph_numbers(doc: Doc) -> list[int]:
+    """For each sentence (in order), the number of its paragraph: a line break between two
+    sentences starts a new one. Built once per doc."""
+    numbers = doc.user_data.get("cx_paragraphs")
+    if numbers is None:
+        text = doc.text
+        numbers, n, prev_end = [], 0, None
+        for sent in doc.sents:
+            if prev_end is not None and "\n" in text[prev_end : sent.start_char]:
+                n += 1
+            numbers.append(n)
+            words = [t for t in sent if not t.is_space]
+            prev_end = words[-1].idx + len(words[-1].text) if words else sent.end_char
+        doc.user_data["cx_paragraphs"] = numbers
+    return numbers
+
+
 def _tokenizer_rules(nlp: Language) -> None:
     suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰", r"(?<=[0-9])x", r"(?<=[0-9]),[-=–]{1,2}"]
     infixes = list(nlp.Defaults.infixes) + [

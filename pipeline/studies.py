@@ -19,10 +19,9 @@ import re
 from dataclasses import dataclass, field
 
 from spacy.lang.nl.stop_words import STOP_WORDS
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-from pipeline.nlp import sent_of
-from pipeline.numbers import find_numerals
+from pipeline.nlp import paragraph_numbers, sent_of
 from pipeline.rules import load_rules
 
 SOURCES = load_rules("sources").tables
@@ -54,7 +53,18 @@ _ROLE_CUES = {w.lower() for w in SOURCES["role_cues"]}
 # a lower-case compound ending in an organization noun also says a name follows: 'beroepsfederatie BVVO',
 # 'schoenenketen Torfs', 'bankvergelijkingssite Bankshopper.be'
 _DESCRIPTOR_WORD = rf"(?:(?i:{_DESCRIPTORS})|[a-z]*(?:{_alt(SOURCES['org_noun_endings'])}))"
-_ARTICLE_OR_DESCRIPTOR = rf"(?:(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?|{_DESCRIPTOR_WORD}\s+)"
+_ARTICLE_NAME = rf"(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?"  # 'de', 'het onderzoeksbureau' before a name
+_ARTICLE_OR_DESCRIPTOR = rf"(?:{_ARTICLE_NAME}|{_DESCRIPTOR_WORD}\s+)"
+
+
+def _words(table: str) -> str:
+    """A table's words or phrases as whole words, any case."""
+    return rf"(?i:\b(?:{_alt(SOURCES[table])})\b)"
+
+
+def _then_org(table: str) -> re.Pattern:
+    """A table's phrase, then (an article or descriptor and) an organization: 'in opdracht van de NMa'."""
+    return re.compile(rf"\b(?i:{_alt(SOURCES[table])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
@@ -87,12 +97,12 @@ _RE_BACKWARD = re.compile(r"^\W*(?:Dat|Dit|Zo|Het)\s+(?:blijkt|bleek|komt|staat|
 _IN_CLAUSE = r"(?:[^.;:!?]|\.(?=\d))"
 _REG_NOUNS = _alt(SOURCES["registry_nouns"])
 _REG_VERBS = _alt(SOURCES["registry_verbs"])
-_RE_COMMISSION = re.compile(rf"\b(?i:{_alt(SOURCES['commission_markers'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
-_RE_EXECUTOR = re.compile(rf"\b(?i:{_alt(SOURCES['executor_markers'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+_RE_COMMISSION = _then_org("commission_markers")
+_RE_EXECUTOR = _then_org("executor_markers")
 # 'een onderzoek dat beroepsfederatie BVVO liet uitvoeren', 'een enquête die X samen met Y hield'
 _RE_RELATIVE = re.compile(rf"(?i:\b(?:{_CUES}))\s+(?:dat|die|waarvoor|waarin)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 # Dutch inversion after a time adverbial: 'Vorige maand publiceerde McKinsey', 'Eerder dit jaar ondervroeg Ipsos'
-_RE_VERB_ORG = re.compile(rf"\b(?i:{_alt(SOURCES['inverted_research_verbs'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+_RE_VERB_ORG = _then_org("inverted_research_verbs")
 # a general verb needs a research noun after the name: 'hield Thomas More een online bevraging'
 _RE_VERB_ORG_CUE = re.compile(
     rf"\b(?i:{_alt(SOURCES['inverted_general_verbs'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,50}}?(?i:{_CUES})"
@@ -101,22 +111,22 @@ _RE_VERB_ORG_CUE = re.compile(
 _RE_HEADLINE = re.compile(rf"^\W*(?i:{_CUES})\s+(?P<org>{ORG})\s*:")
 # registered figures: 'klachten kwamen binnen bij de Vlaamse Ombudsdienst', 'De ombudsdienst ontving 14.039 verzoeken'
 _RE_REGISTRY_BIJ = re.compile(rf"\b(?i:{_REG_NOUNS})\b{_IN_CLAUSE}{{0,80}}?\bbij\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
-_RE_REGISTRY_SUBJ = re.compile(rf"\b(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?(?P<org>{ORG})\s+(?:[a-z]+\s+){{0,3}}?(?i:{_REG_VERBS})\b")
+_RE_REGISTRY_SUBJ = re.compile(rf"\b{_ARTICLE_NAME}(?P<org>{ORG})\s+(?:[a-z]+\s+){{0,3}}?(?i:{_REG_VERBS})\b")
 _RE_REGISTRY_INV = re.compile(
-    rf"\b(?i:{_REG_VERBS})\s+(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,80}}?\b(?i:{_REG_NOUNS})\b"
+    rf"\b(?i:{_REG_VERBS})\s+{_ARTICLE_NAME}(?P<org>{ORG})\b{_IN_CLAUSE}{{0,80}}?\b(?i:{_REG_NOUNS})\b"
 )
 # 'het BIPT trekt uit zijn jaarlijkse enquête': an organization and its own research
 _RE_OWN_RESEARCH = re.compile(
-    rf"\b(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,40}}?\b(?:zijn|haar|hun)\s+(?:[a-z]+\s+)?(?i:{_CUES})\b"
+    rf"\b{_ARTICLE_NAME}(?P<org>{ORG})\b{_IN_CLAUSE}{{0,40}}?\b(?:zijn|haar|hun)\s+(?:[a-z]+\s+)?(?i:{_CUES})\b"
 )
 # where the research appeared: 'verscheen in de Consumentengids van september 2016'
 _RE_PUBLISHED_IN = re.compile(rf"\b(?i:{_alt(SOURCES['published_in'])})\s+(?:(?i:de|het)\s+)?(?P<org>{ORG})")
 # 'Over Trengo' as the heading of the closing boilerplate of a press release: who published it
 _RE_ABOUT = re.compile(rf"(?m)^[ \t]*(?i:over)[ \t]+(?P<org>{ORG})[ \t]*:?[ \t]*$")
-_RE_FIRST_PERSON = re.compile(rf"(?i:\b(?:{_alt(SOURCES['first_person'])})\b)")
-_RE_DATING = re.compile(rf"(?i:\b(?:{_alt(SOURCES['dating_phrases'])})\b)")
-_RE_EARLIER = re.compile(rf"(?i:\b(?:{_alt(SOURCES['earlier_words'])})\b)")
-_RE_SAMPLE = re.compile(rf"(?i:\b(?:{_alt(SOURCES['sample_verbs'])})\b)")
+_RE_FIRST_PERSON = re.compile(_words("first_person"))
+_RE_DATING = re.compile(_words("dating_phrases"))
+_RE_EARLIER = re.compile(_words("earlier_words"))
+_RE_SAMPLE = re.compile(_words("sample_verbs"))
 # partners of joint research: 'onderzoek van Zendesk in samenwerking met Enterprise Strategy Group (ESG)'
 _RE_PARTNER = re.compile(rf"\b(?i:in samenwerking met|samen met)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*\((?P<short>[A-Z][\w&.\-]*)\))?")
 # verbs of speech only: 'volgens' names organizations as often as people
@@ -352,8 +362,6 @@ class Study:
     name: str | None = None
     year: int | None = None
     sample_size: int | None = None
-    population: str | None = None
-    method: str | None = None
     sentences: list[int] = field(default_factory=list)  # indices of the sentences that name it
     strength: str = "study"
 
@@ -396,8 +404,6 @@ def _study_for(studies: list[Study], ref: SourceRef, k: int) -> Study:
         studies.append(study)
     if ref.organization and not study.names(ref.organization):
         study.makers.append(ref.organization)
-    elif ref.organization and not study.makers and ref.organization in study.commissioners:
-        pass
     if ref.commissioner and not study.names(ref.commissioner):
         study.commissioners.append(ref.commissioner)
     for partner in ref.partners:
@@ -413,12 +419,12 @@ def _study_for(studies: list[Study], ref: SourceRef, k: int) -> Study:
     return study
 
 
-def _sample(sentence: str) -> int | None:
-    """'ondervroeg 1.000 Nederlanders', '502 mensen bevraagd': the largest count in a sampling sentence."""
-    if not _RE_SAMPLE.search(sentence):
+def _sample(sent: Span, text: str) -> int | None:
+    """'ondervroeg 1.000 Nederlanders', '502 mensen bevraagd': the largest count in a sampling sentence
+    (years are not quantities: ``pipeline.nlp`` gives them no value)."""
+    if not _RE_SAMPLE.search(text):
         return None
-    counts = [n.value for n in find_numerals(sentence) if n.form == "digits" and n.value >= 10 and float(n.value).is_integer()]
-    counts = [c for c in counts if not 1900 <= c <= 2100]
+    counts = [t._.num for t in sent if t._.numform == "digits" and t._.num >= 10 and float(t._.num).is_integer()]
     return int(max(counts)) if counts else None
 
 
@@ -448,7 +454,7 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
             sent_study = [study if _RE_FIRST_PERSON.search(t) else None for t in texts]
             study.sentences = [k for k, st in enumerate(sent_study) if st is study]
             own = [SourceRef(org) if st else None for st in sent_study]
-    paragraph = _paragraph_numbers(doc, sents)
+    paragraph = paragraph_numbers(doc)
     # the dated research, the sample
     current: Study | None = None
     for k, text in enumerate(texts):
@@ -461,7 +467,7 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
             if len(set(years)) == 1:
                 target.year = years[0]
         if target.sample_size is None:
-            target.sample_size = _sample(text)
+            target.sample_size = _sample(sents[k], text)
         if target.name is None and sent_study[k] is None:
             named = _RE_REPORT.search(text)  # 'Voor het State of CX Maturity Report 2021 werden ... ondervraagd'
             if named:
@@ -502,15 +508,3 @@ def _main_study(studies: list[Study]) -> Study | None:
         if study.strength == "study":
             return study
     return studies[0] if studies else None
-
-
-def _paragraph_numbers(doc: Doc, sents) -> list[int]:
-    text = doc.text
-    out, n, prev_end = [], 0, None
-    for sent in sents:
-        if prev_end is not None and "\n" in text[prev_end : sent.start_char]:
-            n += 1
-        out.append(n)
-        words = [t for t in sent if not t.is_space]
-        prev_end = words[-1].idx + len(words[-1].text) if words else sent.end_char
-    return out

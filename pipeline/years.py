@@ -16,7 +16,7 @@ import dateparser
 from spacy.tokens import Doc, Span
 
 from pipeline.context import QUAL_SKIP, clause_bounds
-from pipeline.nlp import sent_lowers, sent_of
+from pipeline.nlp import paragraph_numbers, sent_lowers, sent_of
 from pipeline.rules import load_rules
 
 YEARS = load_rules("years").tables
@@ -158,11 +158,10 @@ def assign_years(
         by_sent.setdefault(sent_of(doc, f[0]).start, []).append(f)
     years: dict[int, int | None] = {}
     prev_frame: Frame | None = None
-    prev_end_char = -1
     opener: int | None = None  # the year of the last paragraph that opens with one ('In 2019 ...')
-    text = doc.text  # Doc.text joins every token: build it once
-    for sent in doc.sents:
-        same_paragraph = prev_end_char >= 0 and "\n" not in text[prev_end_char : sent.start_char]
+    paragraph = paragraph_numbers(doc)
+    for k, sent in enumerate(doc.sents):
+        same_paragraph = k > 0 and paragraph[k] == paragraph[k - 1]
         carry = prev_frame if (same_paragraph and prev_frame and prev_frame.explicit) else None
         exprs = year_expressions(doc, sent, ref_year, masked, carry.point if carry else None)
         yoy = _has_year_on_year(doc, sent)
@@ -184,8 +183,6 @@ def assign_years(
             if opening and doc[opening[0].token]._.numform == "year":
                 opener = opening[0].year
         prev_frame = frame
-        words = [t for t in sent if not t.is_space]
-        prev_end_char = words[-1].idx + len(words[-1].text) if words else sent.end_char
     return years
 
 

@@ -22,6 +22,13 @@ NPS_MIN, NPS_MAX = -100.0, 100.0
 GRADE_MIN, GRADE_MAX = 1.0, 10.0
 
 
+def check_year(cls, v: int | None) -> int | None:
+    """A figure's year lies in YEAR_MIN..YEAR_MAX (records and corrections alike)."""
+    if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
+        raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
+    return v
+
+
 class Kind(str, Enum):
     """What kind of figure a mention is (see ANNOTATION.md)."""
 
@@ -136,12 +143,7 @@ class MetricMention(Strict):
         default=None, description="Set when editors' corrections changed or added this mention; null for plain extraction."
     )
 
-    @field_validator("year")
-    @classmethod
-    def _year_in_range(cls, v: int | None) -> int | None:
-        if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
-            raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
-        return v
+    _year_in_range = field_validator("year")(check_year)
 
     @model_validator(mode="after")
     def _value_in_range(self) -> MetricMention:
@@ -236,12 +238,7 @@ class CorrectionFields(Strict):
     year: int | None = Field(default=None, description="The year the figure describes.")
     source: Source | None = Field(default=None, description="Whose research the figure comes from.")
 
-    @field_validator("year")
-    @classmethod
-    def _year_in_range(cls, v: int | None) -> int | None:
-        if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
-            raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
-        return v
+    _year_in_range = field_validator("year")(check_year)
 
 
 class Correction(Strict):

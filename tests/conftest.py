@@ -37,3 +37,15 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+
+
+def chromium_and_playwright():
+    """Headless Chromium and playwright for the browser tests, or a skip that says what is missing."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("no chromium installed (Debian package 'chromium'); .ci/run installs it")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    return chromium, sync_playwright

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, chromium_and_playwright
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -147,17 +147,6 @@ def test_metric_chart_has_axes_units_and_one_series_per_source():
     assert "KSF (2)" in svg and "SAMR (2)" in svg
 
 
-def _browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("no chromium installed (Debian package 'chromium'); .ci/run installs it")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    return chromium, sync_playwright
-
-
 def expect(locator):
     from playwright.sync_api import expect as _expect  # polls without eval(): the report's CSP forbids it
 
@@ -172,7 +161,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def test_index_pages_and_filters_in_headless_chromium(report_dir):
     from flows.report import table_order
 
-    chromium, sync_playwright = _browser()
+    chromium, sync_playwright = chromium_and_playwright()
     metrics = table_order(_metrics(report_dir))
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -221,7 +210,7 @@ def test_index_pages_and_filters_in_headless_chromium(report_dir):
 
 @pytest.mark.browser
 def test_article_page_marks_and_rows_select_each_other(report_dir):
-    chromium, sync_playwright = _browser()
+    chromium, sync_playwright = chromium_and_playwright()
     from flows.report import page_name
 
     metrics = [m for m in _metrics(report_dir) if m["article_id"] == "002_cfbf95d728658b65"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, ROOT, chromium_and_playwright
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -91,17 +91,6 @@ def test_listens_on_loopback_only_and_guards_writes(served):
     assert not (corpus / "corrections.jsonl").exists()
 
 
-def _browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("no chromium installed (Debian package 'chromium'); .ci/run installs it")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    return chromium, sync_playwright
-
-
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 SELECT = """([start, end]) => {
@@ -116,7 +105,7 @@ SELECT = """([start, end]) => {
 def test_editor_corrections_through_the_page_stick(served):
     from flows.extract_flow import extract_corpus
 
-    chromium, sync_playwright = _browser()
+    chromium, sync_playwright = chromium_and_playwright()
     ARTIFACTS.mkdir(exist_ok=True)
     corpus, out, url = served["corpus"], served["out"], served["url"]
     metrics = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == "evil"]
