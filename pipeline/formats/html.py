@@ -24,6 +24,9 @@ from pipeline.formats.base import ArticleError, Document, join_paragraphs, tidy_
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# scripts and styles go before parsing: a stray '<' before one ('<<<<Uit ...<script>') makes libxml2
+# read the script tag as an attribute and its code as text. JSON-LD stays: it holds the page's metadata.
+_CODE_BLOCKS = re.compile(r"<(script|style)\b(?![^>]*application/ld\+json)[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
 _ISO_DATE = re.compile(r"^\s*((?:19|20)\d{2})-(\d{2})-(\d{2})")
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "pressrelease", "webpage", "analysisnewsarticle"}
 _PUBLISHED_META = (
@@ -220,7 +223,7 @@ def _main_text(tree) -> str | None:
 
 
 def _parse(html: str):
-    html = _XML_DECL.sub("", html, count=1)
+    html = _CODE_BLOCKS.sub(" ", _XML_DECL.sub("", html, count=1))
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, recover=True)
     try:
         tree = lxml.html.document_fromstring(html, parser=parser)
