@@ -24,9 +24,10 @@ from pipeline.formats.base import ArticleError, Document, join_paragraphs, tidy_
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-# scripts and styles go before parsing: a stray '<' before one ('<<<<Uit ...<script>') makes libxml2
-# read the script tag as an attribute and its code as text. JSON-LD stays: it holds the page's metadata.
-_CODE_BLOCKS = re.compile(r"<(script|style)\b(?![^>]*application/ld\+json)[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
+# the text is read from the page without its scripts and styles, cut before parsing: a stray '<'
+# before one ('<<<<Uit ...<script>') makes libxml2 read the script tag as an attribute and its code
+# as text. Metadata (JSON-LD is a script) is read from the page as it is.
+_CODE_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
 _ISO_DATE = re.compile(r"^\s*((?:19|20)\d{2})-(\d{2})-(\d{2})")
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "pressrelease", "webpage", "analysisnewsarticle"}
 _PUBLISHED_META = (
@@ -223,7 +224,7 @@ def _main_text(tree) -> str | None:
 
 
 def _parse(html: str):
-    html = _CODE_BLOCKS.sub(" ", _XML_DECL.sub("", html, count=1))
+    html = _XML_DECL.sub("", html, count=1)
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, recover=True)
     try:
         tree = lxml.html.document_fromstring(html, parser=parser)
@@ -239,8 +240,8 @@ def read_html(data: bytes) -> Document:
     if not data.strip():
         raise ArticleError("empty", "the file is empty or holds only whitespace")
     html, encoding = decode_html(data)
-    tree = _parse(html)
-    titles, published = page_metadata(tree)
+    titles, published = page_metadata(_parse(html))
+    tree = _parse(_CODE_BLOCKS.sub(" ", html))
     try:
         strip_furniture(tree)
         main = _main_text(tree)
