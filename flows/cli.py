@@ -60,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_writable(out)
     except RunError as exc:
         return _error(str(exc))
+    _use_serving_server(out)
     apply_prefect_settings()  # before Prefect is imported
     workers = 1 if args.dask else args.workers
     _warm_up_workers(corpus, out, args, workers)
@@ -95,6 +96,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = out / "report" / "index.html"
     print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
     return EXIT_OK
+
+
+def _use_serving_server(out: Path) -> None:
+    """With `cxmetrics serve` up on this output, run against its Prefect server: the run shows
+    there like the served ones, and no temporary server has to start (most of a short run)."""
+    import os
+
+    from flows.serve import running_server
+
+    if os.environ.get("PREFECT_API_URL"):
+        return  # the user chose a server
+    url = running_server(out)
+    if url:
+        os.environ["PREFECT_API_URL"] = url
 
 
 def _warm_up_workers(corpus: Path, out: Path, args: argparse.Namespace, workers: int | None) -> None:
@@ -288,7 +303,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         check_writable(Path(args.out))
     except RunError as exc:
         return _error(str(exc))
-    return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state))
+    return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state),
+                 settle=args.settle)
 
 
 def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
@@ -344,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = s.add_mutually_exclusive_group()
     g.add_argument("--cron", help="cron expression, e.g. '*/10 * * * *'")
     g.add_argument("--interval", type=_at_least(1), help="seconds between runs (default: 600)")
+    s.add_argument(
+        "--settle", type=_at_least(0.1, float), default=2.0,
+        help="a run starts this many seconds after files in the corpus stop changing (default: 2)",
+    )
     s.set_defaults(func=cmd_serve)
     return p
 
