@@ -161,19 +161,10 @@ def quantity_tokens(doc: Doc) -> list[int]:
 
 
 def sentences(doc: Doc) -> list[Span]:
-    """``list(doc.sents)``, built once per doc from the sentence starts (spaCy's
-    ``Doc.sents`` walks every token in Python each time it is asked)."""
+    """``list(doc.sents)``, built once per doc."""
     sents = doc.user_data.get("cx_sents")
     if sents is None:
-        if not len(doc):
-            sents = []
-        else:
-            starts = numpy.flatnonzero(doc.to_array([SENT_START]).ravel() == 1).tolist()
-            if not starts or starts[0] != 0:
-                starts.insert(0, 0)
-            bounds = starts + [len(doc)]
-            sents = [doc[a:b] for a, b in zip(bounds, bounds[1:])]
-        doc.user_data["cx_sents"] = sents
+        sents = doc.user_data["cx_sents"] = list(doc.sents)
     return sents
 
 
