@@ -205,6 +205,27 @@ def serve_rerun(tmp: Path, corpus: Path, out: Path, env: dict) -> float:
         proc.wait(timeout=120)
 
 
+def _burn(n: int) -> float:
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i
+    return time.perf_counter() - t0
+
+
+def machine_parallelism(n: int = 20_000_000) -> float:
+    """What two processes get out of this machine now: a pure-Python loop run once alone and
+    twice at once, in two processes (2.0 on two idle cores; 1.0 when only one core is free)."""
+    import multiprocessing
+
+    alone = _burn(n)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        t0 = time.perf_counter()
+        pool.map(_burn, [n, n])
+        both = time.perf_counter() - t0
+    return 2 * alone / both
+
+
 def ratios(tmp: Path, corpus: Path) -> list[tuple[str, str, str]]:
     env = _env(tmp / "prefect-home")
     cli = str(ROOT / ".venv" / "bin" / "cxmetrics")
@@ -222,7 +243,9 @@ def ratios(tmp: Path, corpus: Path) -> list[tuple[str, str, str]]:
     trivial = min(_timed([py, "-c", TRIVIAL_FLOW], env) for _ in range(3))
     served = serve_rerun(tmp, corpus, tmp / "out-w2", env)
     latency = drop_to_data(tmp, env)
+    machine = machine_parallelism()
     return [
+        ("the machine: a pure-Python loop in 2 processes vs 1 (2.00 = two free cores)", "", f"{machine:.2f}"),
         ("extractor vs bare tokenizer, per core (CPU time)", f"{pc['extractor']:.0f} vs {pc['tokenizer']:.0f} articles/s",
          f"{pc['extractor'] / pc['tokenizer']:.3f}"),
         ("cold `cxmetrics run`, 2 processes, vs bare tokenizer command (start-up included)",
