@@ -66,8 +66,13 @@ def _then_org(table: str) -> re.Pattern:
     """A table's phrase, then (an article or descriptor and) an organization: 'in opdracht van de NMa'."""
     return re.compile(rf"\b(?i:{_alt(SOURCES[table])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+# a public body written in lower case, as Dutch writes them: 'het rapport van de rekenkamer'
+_RE_VAN_INSTITUTION = re.compile(rf"\s(?:van|door)\s+(?:de|het)\s+(?P<org>[a-z]*(?:{_alt(SOURCES['institution_endings'])}))\b")
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
+# a capitalised compound ending in a title noun names a report, whatever follows: 'KlantenMonitor Zorgverzekeringen'
+_TITLE_COMPOUND = rf"[A-Z][a-z]+(?:{_alt([w.capitalize() for w in SOURCES['title_compound_endings']] + SOURCES['title_compound_endings'])})"
+_RE_TITLE_COMPOUND = re.compile(rf"\b{_TITLE_COMPOUND}\b")
 _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
     rf"{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
@@ -88,7 +93,8 @@ _ORG_ATTRIBUTION = {w.lower() for w in SOURCES["org_attribution_verbs"]}
 _RE_SPEECH = re.compile(rf"\b(?i:{_alt(SOURCES['speech_verbs'] + SOURCES['org_attribution_verbs'])})\s+(?P<person>{PERSON})")
 _RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
 _RE_REPORT = re.compile(
-    r"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){0,7}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?)"
+    r"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){0,7}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?"
+    rf"|{_TITLE_COMPOUND}(?:[ \t]+[A-Z][\w\-]*){{0,3}}(?:[ \t]+\d{{4}})?)"
 )
 _RE_BACKWARD = re.compile(r"^\W*(?:Dat|Dit|Zo|Het)\s+(?:blijkt|bleek|komt|staat|meldt|melden|concludeert|stelt|schrijft)\b")
 
@@ -165,7 +171,8 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | N
     while words and words[0].lower() in _DESCRIPTOR_SET:  # 'Onderzoeksbureau Motivaction'
         words = words[1:]
     for k, w in enumerate(words):  # a name ends where a sentence ends: 'NTT Ltd.. CX-strategie'
-        if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and k < len(words) - 1:
+        initial_letter = re.fullmatch(r"[A-Z]\.", w) is not None  # 'Jan M. de Mos'
+        if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and not initial_letter and k < len(words) - 1:
             words = words[: k + 1]
             break
     if initial or all(_generic(w, lower_words) for w in words):
@@ -189,7 +196,7 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | N
         return None
     if re.fullmatch(r"[A-Z]{1,5}-[a-zà-ÿ].*", out):  # CX-volwassenheid, CX-strategie: common nouns
         return None
-    if _RE_REPORT_LIKE.search(out):  # 'Benchmarking Report' is a report, not who made it
+    if _RE_REPORT_LIKE.search(out) or _RE_TITLE_COMPOUND.search(out):  # 'Benchmarking Report' is a report, not who made it
         return None
     return out
 
@@ -230,7 +237,8 @@ class SourceTracker:
         """'onderzoek van X', 'het rapport <titel> van de X', 'de cijfers van X': a cue noun
         within the same phrase before 'van'/'door' and an organization after it.
         After a cue for people ('onderzoeker Peter Jansen van TNO') the name is the person."""
-        for m in _RE_VAN_ORG.finditer(sentence):
+        matches = sorted([*_RE_VAN_ORG.finditer(sentence), *_RE_VAN_INSTITUTION.finditer(sentence)], key=lambda m: m.start())
+        for m in matches:
             window = sentence[max(0, m.start() - 90) : m.start()]
             window = re.split(r"[.,;:!?\"“”]", window)[-1]
             cue = None
@@ -238,6 +246,10 @@ class SourceTracker:
                 pass
             if cue is None:
                 continue
+            if m.re is _RE_VAN_INSTITUTION:
+                if cue.group(0).lower() in _PEOPLE_CUES | _ROLE_CUES:
+                    continue
+                return SourceRef(m.group("org"))
             org = self._org(m)
             if org and self.is_person(org):
                 # 'een enquête van Steven Van Belleghem en Survey Sampling International': the partner
@@ -262,6 +274,12 @@ class SourceTracker:
                 if org and not self.is_person(org):
                     return org, m
         return None
+
+    def _and_partner(self, m: re.Match) -> list[str]:
+        """'het onderzoek dat X en Y elk jaar uitvoeren': Y made it too."""
+        nxt = _RE_AND_ORG.match(m.string, m.end("org"))
+        org = clean_org(nxt.group("org"), self.lower_words, initial=False) if nxt else None
+        return [org] if org and not self.is_person(org) else []
 
     def is_person(self, name: str) -> bool:
         """A name the article uses for a person ('zegt Jan Bakker, CEO bij X'), not an organization."""
@@ -299,7 +317,7 @@ class SourceTracker:
             sentence,
         )
         if hit and hit[0] != commissioner_name:
-            return SourceRef(hit[0], report=report, commissioner=commissioner_name)
+            return SourceRef(hit[0], report=report, commissioner=commissioner_name, partners=self._and_partner(hit[1]))
         if commissioner_name:
             return SourceRef(commissioner_name, report=report)
         if found:
