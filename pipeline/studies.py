@@ -68,6 +68,12 @@ def _then_org(table: str) -> re.Pattern:
 _RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 # a public body written in lower case, as Dutch writes them: 'het rapport van de rekenkamer'
 _RE_VAN_INSTITUTION = re.compile(rf"\s(?:van|door)\s+(?:de|het)\s+(?P<org>[a-z]*(?:{_alt(SOURCES['institution_endings'])}))\b")
+# a person's office after the name: ', federaal minister van Economie', ' (CD&V), staatssecretaris van Financiën'
+_MINISTERS = {w.lower() for w in SOURCES["ministers"]}
+_RE_OFFICE = re.compile(
+    rf"[ \t]*(?:\([^()\n]{{1,30}}\))?[ \t]*,[ \t]*(?:[a-z]+[ \t]+){{0,2}}?"
+    rf"(?P<role>(?i:{_alt(SOURCES['ministers'] + SOURCES['role_cues'])}))[ \t]+(?:van|bij)[ \t]+(?:(?:de|het)[ \t]+)?(?P<org>{ORG})"
+)
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
 # a capitalised compound ending in a title noun names a report, whatever follows: 'KlantenMonitor Zorgverzekeringen'
@@ -137,8 +143,10 @@ _RE_SAMPLE = re.compile(_words("sample_verbs"))
 _RE_PARTNER = re.compile(rf"\b(?i:in samenwerking met|samen met)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*\((?P<short>[A-Z][\w&.\-]*)\))?")
 # verbs of speech only: 'volgens' names organizations as often as people
 _RE_SPEAKER = re.compile(rf"\b(?i:{_alt([v for v in SOURCES['speech_verbs'] if v != 'volgens'])})\s+(?P<person>{PERSON})")
+_ACTOR_PATTERNS = (_RE_VERB_ORG, _RE_VERB_ORG_CUE)
 _RE_AND_ORG = re.compile(rf"\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
-_NON_NAMES = {w.lower() for w in SOURCES["non_names"]} | {m.lower() for m in load_rules("exclusions").tables["months"]}
+_PLACES = {w.lower() for w in SOURCES["places"]}
+_NON_NAMES = _PLACES | {w.lower() for w in SOURCES["non_names"]} | {m.lower() for m in load_rules("exclusions").tables["months"]}
 
 
 @dataclass
@@ -159,14 +167,19 @@ def _generic(word: str, lower_words: set[str]) -> bool:
     return low in STOP_WORDS or word in _NOT_ORG or low in lower_words or low in _NON_NAMES
 
 
-def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | None:
+def clean_org(name: str, lower_words: set[str], initial: bool = True, places: bool = False) -> str | None:
     """Trim an organization name; None when it is not one (a common word, an acronym of a KPI).
+
+    ``places``: the name is the actor of a research verb, where a country or Europe stands for
+    its government ('houdt Europa geregeld peilingen'), so a place name is kept.
 
     ``initial``: the name stands at the start of the sentence, where a capital says
     nothing ('Klanten van Zendesk'), so leading common words are dropped. After
     'van', 'volgens' and the like every capitalised word belongs to the name
     ('van Customer Talk'), unless all of them are common words.
     """
+    if places and name.strip().lower() in _PLACES:
+        return name.strip()
     words = name.split()
     while words and words[0].lower() in _DESCRIPTOR_SET:  # 'Onderzoeksbureau Motivaction'
         words = words[1:]
@@ -231,6 +244,15 @@ class SourceTracker:
 
     def _org(self, m: re.Match) -> str | None:
         initial = not m.string[: m.start("org")].strip(" \t\"“‘'(")
+        if m.re in _ACTOR_PATTERNS:  # 'Onder die naam houdt Europa geregeld peilingen': a place acts as its government
+            place = clean_org(m.group("org"), self.lower_words, initial=initial, places=True)
+            if place:
+                return place
+        office = _RE_OFFICE.match(m.string, m.end("org"))
+        if office:  # 'in opdracht van Nathalie Muylle (CD&V), minister van Economie': the ministry
+            org = clean_org(office.group("org"), self.lower_words, initial=False)
+            if org:
+                return f"ministerie van {org}" if office.group("role").lower() in _MINISTERS else org
         return clean_org(m.group("org"), self.lower_words, initial=initial)
 
     def _cue_van(self, sentence: str) -> SourceRef | None:
@@ -509,6 +531,17 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         elif quoted_in is not None and paragraph[k] != quoted_in:
             current, quoted_in = scope, None  # a quoted figure's source holds in its paragraph
         governing.append(current or main)
+    # a heading's figure belongs to the section under it: 'Ruim 14.000 klachten' heads the paragraph
+    # that names who counted them
+    for k in range(len(sents)):
+        if paragraph[k] == 0 or not _is_heading(texts[k]) or (k > 0 and paragraph[k - 1] == paragraph[k]):
+            continue
+        if k + 1 < len(sents) and paragraph[k + 1] == paragraph[k]:
+            continue
+        section = [j for j in range(k + 1, len(sents)) if paragraph[j] == paragraph[k] + 1]
+        named = next((sent_study[j] for j in section if sent_study[j] is not None), None)
+        if named is not None:
+            governing[k] = named
     by_figure: dict[int, Study | None] = {}
     persons: dict[int, str | None] = {}
     for s, _e in figures:
@@ -516,6 +549,12 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         by_figure[s] = governing[k]
         persons[s] = own[k].person if own[k] and sent_study[k] is governing[k] else None
     return ArticleStudies(studies, by_figure, persons)
+
+
+def _is_heading(text: str) -> bool:
+    """A line of a few words without a sentence's final punctuation."""
+    line = text.strip()
+    return bool(line) and "\n" not in line and line[-1] not in ".!?:;\"”’'" and len(line.split()) <= 10
 
 
 def _main_study(studies: list[Study]) -> Study | None:
