@@ -119,6 +119,12 @@ _RE_VERB_ORG = _then_org("inverted_research_verbs")
 _RE_VERB_ORG_CUE = re.compile(
     rf"\b(?i:{_alt(SOURCES['inverted_general_verbs'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,50}}?(?i:{_CUES})"
 )
+# the maker as subject of a general verb with a research noun as object:
+# 'Het Vlaams Centrum voor Kwaliteitszorg en Dimarso stellen op 27 september de bevindingen voor'
+_RE_SUBJECT_CUE = re.compile(
+    rf"^\W*{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?{ORG})?\s+"
+    rf"(?i:{_alt(SOURCES['presenting_verbs'] + SOURCES['inverted_general_verbs'])})\b(?:[^.;:!?,]|\.(?=\d)){{0,60}}?(?i:{_CUES})"
+)
 # a headline 'Onderzoek ACM: ...'
 _RE_HEADLINE = re.compile(rf"^\W*(?i:{_CUES})\s+(?P<org>{ORG})\s*:")
 # registered figures: 'klachten kwamen binnen bij de Vlaamse Ombudsdienst', 'De ombudsdienst ontving 14.039 verzoeken'
@@ -162,9 +168,15 @@ class SourceRef:
         return {"organization": self.organization, "report": self.report, "person": self.person}
 
 
+# pronominal adverbs open sentences with inversion ('Daarbij brachten de onderzoekers ...'): never names
+_RE_PRONOMINAL_ADVERB = re.compile(
+    r"(?:daar|hier|waar|er)(?:bij|na|door|mee|om|in|op|uit|voor|naast|tegen|over|onder|van|aan|toe|achter|boven|tussen|binnen|buiten|zonder|langs|af)"
+)
+
+
 def _generic(word: str, lower_words: set[str]) -> bool:
     low = word.lower()
-    return low in STOP_WORDS or word in _NOT_ORG or low in lower_words or low in _NON_NAMES
+    return low in STOP_WORDS or _RE_PRONOMINAL_ADVERB.fullmatch(low) is not None or word in _NOT_ORG or low in lower_words or low in _NON_NAMES
 
 
 def clean_org(name: str, lower_words: set[str], initial: bool = True, places: bool = False) -> str | None:
@@ -335,7 +347,7 @@ class SourceTracker:
         if found and found.organization != commissioner_name:
             return SourceRef(found.organization, report=report or found.report, person=found.person, commissioner=commissioner_name)
         hit = self._first_org(
-            (_RE_RELATIVE, _RE_SUBJECT, _RE_VERB_ORG, _RE_VERB_ORG_CUE, _RE_OWN_RESEARCH, _RE_HYPHEN, _RE_HEADLINE, _RE_POLL),
+            (_RE_RELATIVE, _RE_SUBJECT, _RE_VERB_ORG, _RE_VERB_ORG_CUE, _RE_SUBJECT_CUE, _RE_OWN_RESEARCH, _RE_HYPHEN, _RE_HEADLINE, _RE_POLL),
             sentence,
         )
         if hit and hit[0] != commissioner_name:
