@@ -144,13 +144,14 @@ def _extract(article: Article, doc) -> Extraction:
 
     figures = [(c.start, c.end) for c in cands]
     masked = article.published_span
+    pub = article.published_date
+    ref_year = pub.year if pub else None
     studies = find_studies(
-        doc, SourceTracker.for_text(article.text), figures, lambda sent: explicit_years(doc, sent, masked)
+        doc, SourceTracker.for_text(article.text), figures, lambda sent: explicit_years(doc, sent, masked, ref_year)
     )
     heading_year = title_year(doc, article.title_span, masked)
     fallback = {s: studies.year(s) or heading_year for s, _e in figures}
-    pub = article.published_date
-    years = assign_years(doc, figures, pub.year if pub else None, fallback, masked)
+    years = assign_years(doc, figures, ref_year, fallback, masked)
 
     result = Extraction()
     for c in cands:

@@ -98,9 +98,10 @@ def year_expressions(
     return sorted(out, key=lambda e: e.token)
 
 
-def explicit_years(doc: Doc, sent: Span, masked: tuple[int, int] | None) -> list[int]:
-    """The years a sentence names as points in time (not 'sinds 2020'), in order."""
-    return [x.year for x in year_expressions(doc, sent, None, masked) if x.role == "point"]
+def explicit_years(doc: Doc, sent: Span, masked: tuple[int, int] | None, ref_year: int | None = None) -> list[int]:
+    """The years a sentence names as points in time (not 'sinds 2020'), in order; with the
+    article's own year, relative ones too ('in mei van dit jaar')."""
+    return [x.year for x in year_expressions(doc, sent, ref_year, masked) if x.role == "point"]
 
 
 def _has_year_on_year(doc: Doc, sent: Span) -> bool:
