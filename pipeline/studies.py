@@ -77,7 +77,7 @@ _RE_OFFICE = re.compile(
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
 # a capitalised compound ending in a title noun names a report, whatever follows: 'KlantenMonitor Zorgverzekeringen'
-_TITLE_COMPOUND = rf"[A-Z][a-z]+(?:{_alt([w.capitalize() for w in SOURCES['title_compound_endings']] + SOURCES['title_compound_endings'])})"
+_TITLE_COMPOUND = rf"(?:[A-Z]{{1,5}}-)?[A-Z][a-z]+(?:{_alt([w.capitalize() for w in SOURCES['title_compound_endings']] + SOURCES['title_compound_endings'])})"
 _RE_TITLE_COMPOUND = re.compile(rf"\b{_TITLE_COMPOUND}\b")
 _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
@@ -424,7 +424,10 @@ class Study:
     def names(self, org: str) -> bool:
         return any(same_org(org, o) for o in self.organizations)
 
-    def source(self, person: str | None = None) -> SourceRef:
+    def source(self, person: str | None = None) -> SourceRef | None:
+        """Who made it; None for research the article names without its maker."""
+        if not self.organizations:
+            return None
         org = self.makers[0] if self.makers else self.commissioners[0]
         return SourceRef(org, report=self.name, person=person, strength=self.strength)
 
@@ -506,6 +509,23 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
             sent_study = [study if _RE_FIRST_PERSON.search(t) else None for t in texts]
             study.sentences = [k for k, st in enumerate(sent_study) if st is study]
             own = [SourceRef(org) if st else None for st in sent_study]
+    # research the article names without a maker ('uit de OV-Klantenbarometer', 'een analyse van deze
+    # krant'): one study all the same, which its year and sample belong to; its figures have no source
+    if not studies:
+        anonymous = [_anonymous_evidence(t) for t in texts]
+        if any(anonymous):
+            name = next((a for a in anonymous if isinstance(a, str)), None)
+            study = Study(makers=[], name=name)
+            studies.append(study)
+            sent_study = [study if a else None for a in anonymous]
+            study.sentences = [k for k, st in enumerate(sent_study) if st is study]
+            own = [SourceRef(None, report=name) if st else None for st in sent_study]
+            # the paragraph that first names the research dates it when it names one year:
+            # 'Wie het afgelopen half jaar belde, kreeg ... zo blijkt uit een analyse van deze krant'
+            first = paragraph_numbers(doc)[study.sentences[0]]
+            years = {y for k, sent in enumerate(sents) if paragraph_numbers(doc)[k] == first for y in years_of_sentence(sent)}
+            if len(years) == 1:
+                study.year = years.pop()
     paragraph = paragraph_numbers(doc)
     # the dated research, the sample
     current: Study | None = None
@@ -561,6 +581,18 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         by_figure[s] = governing[k]
         persons[s] = own[k].person if own[k] and sent_study[k] is governing[k] else None
     return ArticleStudies(studies, by_figure, persons)
+
+
+_RE_FROM_REPORT = re.compile(rf"\b(?i:uit|volgens|in)\s+(?:(?i:de|het|een)\s+)?(?:[a-z]+\s+){{0,2}}?{_RE_REPORT.pattern}")
+_RE_OWN_PUBLICATION = re.compile(rf"(?i:\b(?:{_CUES}))\s+(?:van|door)\s+{_words('own_publication')}")
+
+
+def _anonymous_evidence(text: str) -> str | bool:
+    """Research named without its maker: the report's name, or True for the publisher's own."""
+    m = _RE_FROM_REPORT.search(text)
+    if m:
+        return m.group("report").strip()
+    return _RE_OWN_PUBLICATION.search(text) is not None
 
 
 def _is_heading(text: str) -> bool:

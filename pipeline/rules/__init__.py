@@ -123,7 +123,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "org_words", "abbreviations", "org_noun_endings", "commission_markers", "executor_markers",
             "inverted_research_verbs", "inverted_general_verbs", "registry_nouns", "registry_verbs", "first_person",
             "dating_phrases", "earlier_words", "sample_verbs", "non_names", "published_in", "title_compound_endings",
-            "institution_endings", "ministers", "places", "presenting_verbs",
+            "institution_endings", "ministers", "places", "presenting_verbs", "own_publication",
         )
     },
     "years": {
