@@ -20,7 +20,7 @@ from pipeline.article import Article, article_id_for, find_published, find_title
 from pipeline.candidates import Candidate, find_candidates, rules_by_id
 from pipeline.context import metric_for, metric_terms, qualifier_for, resolve_bare, subject_for
 from pipeline.studies import SourceTracker, find_studies
-from pipeline.years import assign_years, explicit_years, title_year
+from pipeline.years import assign_years, explicit_years, infer_ref_year, title_year
 from pipeline.nlp import get_nlp, sent_of, sent_text
 from schemas.records import SCHEMA_VERSION, Kind, MetricMention
 
@@ -151,6 +151,8 @@ def _extract(article: Article, doc) -> Extraction:
     )
     heading_year = title_year(doc, article.title_span, masked)
     fallback = {s: studies.year(s) or heading_year for s, _e in figures}
+    if ref_year is None:
+        ref_year = infer_ref_year(doc, figures, masked)
     years = assign_years(doc, figures, ref_year, fallback, masked)
 
     result = Extraction()

@@ -15,7 +15,7 @@ from functools import lru_cache
 import dateparser
 from spacy.tokens import Doc, Span
 
-from pipeline.context import QUAL_SKIP, clause_bounds
+from pipeline.context import _CLAUSE_BREAKS, QUAL_SKIP, clause_bounds
 from pipeline.nlp import paragraph_numbers, sent_lowers, sent_of
 from pipeline.rules import load_rules
 
@@ -26,6 +26,7 @@ class YearExpr:
     token: int  # first token of the expression
     year: int
     role: str  # point | base
+    marker: int | None = None  # for a base: the first token of its marker ('vergeleken met')
 
 
 @dataclass
@@ -57,15 +58,27 @@ def _resolve_relative(phrase: str, ref_year: int) -> int | None:
     return None if offset is None else ref_year + offset
 
 
+BASE_REACH = 8  # tokens: 'Vergeleken met de 47.207 klachten in 2013' is one comparison phrase
+
+
+def _base_marker(doc: Doc, i: int, sent: Span) -> int | None:
+    """Where the comparison marker before the year at ``i`` starts, if one governs it: right
+    before it ('sinds 2020', 'vergeleken met het jaar 2020') or earlier in its phrase, with no
+    clause break between ('Vergeleken met de 47.207 klachten in 2013')."""
+    floor = max(sent.start, i - BASE_REACH)
+    for s in range(i - 1, floor - 1, -1):
+        if doc[s].text in _CLAUSE_BREAKS:
+            return None
+        for marker in YEARS["base_markers"]:
+            words = marker.split()
+            n = len(words)
+            if s + n <= i and [t.lower_ for t in doc[s : s + n]] == words:
+                return s
+    return None
+
+
 def _is_base(doc: Doc, i: int, sent: Span) -> bool:
-    for marker in YEARS["base_markers"]:
-        words = marker.split()
-        n = len(words)
-        for back in (0, 1):  # 'sinds 2020', 'vergeleken met het jaar 2020'
-            s = i - n - back
-            if s >= sent.start and [t.lower_ for t in doc[s : s + n]] == words:
-                return True
-    return False
+    return _base_marker(doc, i, sent) is not None
 
 
 def year_expressions(
@@ -79,7 +92,8 @@ def year_expressions(
         if tok._.numform == "year":
             if masked and masked[0] <= tok.idx < masked[1]:
                 continue
-            out.append(YearExpr(tok.i, int(tok.text), "base" if _is_base(doc, tok.i, sent) else "point"))
+            marker = _base_marker(doc, tok.i, sent)
+            out.append(YearExpr(tok.i, int(tok.text), "point" if marker is None else "base", marker))
     if ref_year is not None:
         for phrase in YEARS["relative"]:
             for pos in _phrase_positions(doc, sent, phrase):
@@ -167,6 +181,9 @@ def assign_years(
         exprs = year_expressions(doc, sent, ref_year, masked, carry.point if carry else None)
         yoy = _has_year_on_year(doc, sent)
         frame = sentence_frame(exprs, yoy, ref_year)
+        if carry and carry.point and frame.base is not None and not any(x.role == "point" for x in exprs) and carry.point > frame.base:
+            # 'Vorig jaar kwamen er 51.110 binnen. Vergeleken met de 47.207 in 2013 is dat 8 procent meer.'
+            frame.point = carry.point
         sent_figs = by_sent.get(sent.start, [])
         roles = change_roles(doc, sent, sent_figs)
         starts = [f[0] for f in sent_figs]
@@ -185,6 +202,27 @@ def assign_years(
                 opener = opening[0].year
         prev_frame = frame
     return years
+
+
+def infer_ref_year(doc: Doc, figures: list[tuple[int, int]], masked: tuple[int, int] | None) -> int | None:
+    """The year an undated article was written, where its text gives it away: a figure given
+    for a relative year ('vorig jaar 51.110 klachten') and restated with its year ('In 2014
+    ging het om 51.110 klachten'). Only figures of three digits or more count as the same."""
+    relative: dict[str, int] = {}
+    explicit: dict[str, int] = {}
+    for s, e in figures:
+        text = doc[s:e].text
+        if sum(ch.isdigit() for ch in text) < 3:
+            continue
+        sent = sent_of(doc, s)
+        offsets = {YEARS["relative"][p] for p in YEARS["relative"] if _phrase_positions(doc, sent, p)}
+        points = set(explicit_years(doc, sent, masked))
+        if len(offsets) == 1 and not points:
+            relative[text] = offsets.pop()
+        elif len(points) == 1 and not offsets:
+            explicit[text] = points.pop()
+    found = {explicit[t] - o for t, o in relative.items() if t in explicit}
+    return found.pop() if len(found) == 1 else None
 
 
 OPENER_TOKENS = 8  # 'In het tweede kwartaal van 2017 ...': a year this near the start opens a frame
@@ -213,6 +251,17 @@ def _nearest(exprs: list[YearExpr], s: int, e: int, figure_starts: list[int]) ->
     return min(exprs, key=key)
 
 
+def _toen_before(sent: Span, s: int) -> int | None:
+    """The 'toen' ('then') a figure's phrase opens with, within a few tokens before it."""
+    doc = sent.doc
+    for i in range(s - 1, max(sent.start, s - 4) - 1, -1):
+        if doc[i].lower_ == "toen":
+            return i
+        if doc[i].text in _CLAUSE_BREAKS:
+            return None
+    return None
+
+
 def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, default_year):  # noqa: PLR0911 - a decision list
     """The year of one figure; each step is a reading of Dutch, most specific first."""
     if frame.base is not None and role == "from":
@@ -220,6 +269,16 @@ def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, def
     if frame.base is not None and role == "to":
         return frame.point
     c0, c1 = clause_bounds(sent, s)
+    then = _toen_before(sent, s)
+    if then is not None:  # 'Tegenover 2019, toen er 15.816 klachten werden geteld', 'dan in 2019 (toen 16.246)'
+        earlier = [x for x in exprs if x.token < then]
+        if earlier:
+            return earlier[-1].year
+    if sent[0].lower_ == "toen" and carry is not None and not exprs:
+        return carry.base if carry.base is not None else carry.point  # '... beter dan in het jaar daarvoor. Toen was het een 7.1.'
+    for x in exprs:
+        if x.marker is not None and x.marker < s and e <= x.token:
+            return x.year  # the figure compared with: 'Vergeleken met de 47.207 klachten in 2013'
     in_clause = [x for x in exprs if c0 <= x.token < c1 and x.role == "point"]
     if in_clause:
         return _nearest(in_clause, s, e, figure_starts).year
@@ -232,6 +291,12 @@ def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, def
             return ref_year  # '31 procent ..., in 2020 was dit zestien procent': the other figure is now
         return None
     if frame.base is not None:
+        bases = [x for x in exprs if x.role == "base"]
+        doc = sent.doc
+        period = [x for x in bases if x.marker is not None and doc[x.marker].lower_ in YEARS["period_markers"]]
+        now = any(t.lower_ in YEARS["now_words"] for t in doc[c0:c1])  # ', waarmee het totaal momenteel op 845 uitkomt'
+        if role is None and period and not now:
+            return None  # 'Sinds 2016 kwamen er al 22.158 klachten binnen': a total over a period, no one year
         return frame.point  # 'vergeleken met 2021 ... twee derde': now
     if carry is not None:
         if role == "from" and carry.base is not None:

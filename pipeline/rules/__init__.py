@@ -131,6 +131,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "previous_of_explicit": WORDS,
         "next_of_explicit": WORDS,
         "base_markers": WORDS,
+        "period_markers": WORDS,
+        "now_words": WORDS,
         "year_on_year": WORDS,
     },
 }
