@@ -8,6 +8,7 @@ paragraph's year frame carries forward; a dated study's year is applied by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -201,6 +202,7 @@ def assign_years(
             if opening and doc[opening[0].token]._.numform == "year":
                 opener = opening[0].year
         prev_frame = frame
+    years.update(table_years(doc, figures))
     return years
 
 
@@ -223,6 +225,50 @@ def infer_ref_year(doc: Doc, figures: list[tuple[int, int]], masked: tuple[int, 
             explicit[text] = points.pop()
     found = {explicit[t] - o for t, o in relative.items() if t in explicit}
     return found.pop() if len(found) == 1 else None
+
+
+_COLUMN_GAP = re.compile(r"\t+|[ \t]{2,}")
+
+
+def _cells(line: str) -> list[tuple[int, str]]:
+    """A text-table line's cells with their offsets: runs separated by tabs or 2+ spaces."""
+    out, pos = [], 0
+    for part in _COLUMN_GAP.split(line):
+        at = line.index(part, pos) if part else pos
+        if part.strip():
+            out.append((at, part.strip()))
+        pos = at + len(part)
+    return out
+
+
+def table_years(doc: Doc, figures: list[tuple[int, int]]) -> dict[int, int | None]:
+    """Years of figures in a text table, by column: a header of years ('Imago  2008  2009')
+    gives each column its year; a header of editions in order ('Eerste onderzoek  Tweede
+    onderzoek  Derde onderzoek') leaves the earlier columns without one (the last column is
+    the study's own). Only figures on rows of such a table are returned."""
+    text = doc.text
+    starts = {doc[s].idx: s for s, _e in figures}
+    out: dict[int, int | None] = {}
+    header: list[tuple[int, str]] | None = None
+    offset = 0
+    for line in text.split("\n"):
+        cells = _cells(line)
+        if len(cells) < 3:
+            header = None if not line.strip() or len(cells) < 2 else header
+        else:
+            in_row = [starts[offset + at] for at, _c in cells[1:] if offset + at in starts]
+            if header is None or not in_row:
+                header = cells if not in_row else None
+            elif len(in_row) == len(cells) - 1 and len(header) >= len(in_row):
+                labels = [c for _a, c in header[-len(in_row):]]
+                for k, (s, label) in enumerate(zip(in_row, labels)):
+                    if re.fullmatch(r"(?:19|20)\d{2}", label):
+                        out[s] = int(label)
+                    elif all(any(w in YEARS["edition_words"] for w in lab.lower().split()) for lab in labels):
+                        if k < len(labels) - 1:
+                            out[s] = None
+        offset += len(line) + 1
+    return out
 
 
 OPENER_TOKENS = 8  # 'In het tweede kwartaal van 2017 ...': a year this near the start opens a frame

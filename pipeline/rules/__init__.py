@@ -133,6 +133,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "base_markers": WORDS,
         "period_markers": WORDS,
         "now_words": WORDS,
+        "edition_words": WORDS,
         "year_on_year": WORDS,
     },
 }
