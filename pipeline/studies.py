@@ -53,6 +53,7 @@ _ROLE_CUES = {w.lower() for w in SOURCES["role_cues"]}
 # a lower-case compound ending in an organization noun also says a name follows: 'beroepsfederatie BVVO',
 # 'schoenenketen Torfs', 'bankvergelijkingssite Bankshopper.be'
 _DESCRIPTOR_WORD = rf"(?:(?i:{_DESCRIPTORS})|[a-z]*(?:{_alt(SOURCES['org_noun_endings'])}))"
+_RE_DESCRIPTOR_WORD = re.compile(_DESCRIPTOR_WORD)
 _ARTICLE_NAME = rf"(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?"  # 'de', 'het onderzoeksbureau' before a name
 _ARTICLE_OR_DESCRIPTOR = rf"(?:{_ARTICLE_NAME}|{_DESCRIPTOR_WORD}\s+)"
 
@@ -97,6 +98,14 @@ _RE_SPEECH_VAN = re.compile(
 )
 _ORG_ATTRIBUTION = {w.lower() for w in SOURCES["org_attribution_verbs"]}
 _RE_SPEECH = re.compile(rf"\b(?i:{_alt(SOURCES['speech_verbs'] + SOURCES['org_attribution_verbs'])})\s+(?P<person>{PERSON})")
+# 'zegt Godert de Bordes, die Quality Support samen met Ron Gubbels in eigendom heeft': the employer
+_RE_SPEECH_DIE = re.compile(
+    rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})\s*,\s*die\s+(?:[a-z]+\s+){{0,4}}?{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})"
+)
+# a first name and a last name, not inside a longer run of capitalised words
+_RE_FULL_NAME = re.compile(
+    r"(?<![\w&.\-][ \t])(?<![\w&.\-])\b(?P<first>[A-Z][a-z]{1,11})[ \t]+(?P<last>(?:(?:van der|van den|van|de|der|den|ter|ten)[ \t]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![ \t]+[A-Z])"
+)
 _RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
 _RE_REPORT = re.compile(
     r"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){0,7}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?"
@@ -233,6 +242,7 @@ class SourceTracker:
     lower_words: set[str]
     people: dict[str, str] = field(default_factory=dict)  # person (full or last name) -> employer
     speakers: set[str] = field(default_factory=set)  # full names of people quoted
+    surnames: set[str] = field(default_factory=set)  # last names of people named in full
 
     @classmethod
     def for_text(cls, text: str) -> SourceTracker:
@@ -245,7 +255,15 @@ class SourceTracker:
             name = m.group("person").strip()
             if len(name.split()) >= 2 and not any(w in _ORG_WORDS for w in name.split()):
                 tracker.speakers.add(name)
-        for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH):
+        # a first name and a last name ('Ron Gubbels'): the last name alone is that person ('volgens Gubbels')
+        for m in _RE_FULL_NAME.finditer(text):
+            first, last = m.group("first"), m.group("last")
+            if not (
+                _generic(first, lower_words) or first in _ORG_WORDS or last in _ORG_WORDS
+                or _RE_DESCRIPTOR_WORD.fullmatch(first) or _RE_CUE.fullmatch(first)  # 'Onderzoek Kassa:'
+            ):
+                tracker.surnames.add(last)
+        for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH, _RE_SPEECH_DIE):
             for m in rx.finditer(text):
                 org = clean_org(m.group("org"), lower_words)
                 person = m.group("person").strip()
@@ -318,6 +336,8 @@ class SourceTracker:
     def is_person(self, name: str) -> bool:
         """A name the article uses for a person ('zegt Jan Bakker, CEO bij X'), not an organization."""
         if name in self.people and name not in self.people.values():
+            return True
+        if name in self.surnames and name not in self.people.values():
             return True
         return any(name == p or name.endswith(" " + p) for p in self.speakers)
 
