@@ -37,16 +37,27 @@ class Frame:
     explicit: bool = False
 
 
+def _word_index(doc: Doc, sent: Span) -> dict[str, list[int]]:
+    """Where each lower-cased word stands in a sentence, built once per sentence: the year
+    rules look up dozens of phrases in every sentence, and most sentences hold none."""
+    key = ("cx_word_index", sent.start, sent.end)
+    index = doc.user_data.get(key)
+    if index is None:
+        index = {}
+        for k, low in enumerate(sent_lowers(doc, sent)):
+            index.setdefault(low, []).append(k)
+        doc.user_data[key] = index
+    return index
+
+
 def _phrase_positions(doc: Doc, sent: Span, phrase: str) -> list[int]:
     words = phrase.split()
     n = len(words)
+    at = _word_index(doc, sent).get(words[0])
+    if not at:
+        return []
     lows = sent_lowers(doc, sent)
-    first = words[0]
-    return [
-        sent.start + k
-        for k in range(len(lows) - n + 1)
-        if lows[k] == first and lows[k : k + n] == words
-    ]
+    return [sent.start + k for k in at if lows[k : k + n] == words]
 
 
 @lru_cache(maxsize=256)
@@ -89,7 +100,10 @@ def year_expressions(
     paragraph) was about, which 'een jaar later' / 'het jaar daarvoor' count from when
     the sentence itself names no year."""
     out: list[YearExpr] = []
-    for tok in sent:
+    for k, low in enumerate(sent_lowers(doc, sent)):
+        if len(low) != 4 or not low.isdigit():  # years are four digits: skip the rest cheaply
+            continue
+        tok = doc[sent.start + k]
         if tok._.numform == "year":
             if masked and masked[0] <= tok.idx < masked[1]:
                 continue
@@ -246,12 +260,18 @@ def table_years(doc: Doc, figures: list[tuple[int, int]]) -> dict[int, int | Non
     gives each column its year; a header of editions in order ('Eerste onderzoek  Tweede
     onderzoek  Derde onderzoek') leaves the earlier columns without one (the last column is
     the study's own). Only figures on rows of such a table are returned."""
-    text = doc.text
+    text = doc.user_data.get("cx_text")
+    if text is None:  # Doc.text joins every token anew on each call
+        text = doc.user_data["cx_text"] = doc.text
     starts = {doc[s].idx: s for s, _e in figures}
     out: dict[int, int | None] = {}
     header: list[tuple[int, str]] | None = None
     offset = 0
     for line in text.split("\n"):
+        if "\t" not in line and "  " not in line:  # prose: one cell, no table here
+            header = None
+            offset += len(line) + 1
+            continue
         cells = _cells(line)
         if len(cells) < 3:
             header = None if not line.strip() or len(cells) < 2 else header
