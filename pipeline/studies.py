@@ -158,6 +158,19 @@ _RE_SAMPLE = re.compile(_words("sample_verbs"))
 _RE_PARTNER = re.compile(rf"\b(?i:in samenwerking met|samen met)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*\((?P<short>[A-Z][\w&.\-]*)\))?")
 # verbs of speech only: 'volgens' names organizations as often as people
 _RE_SPEAKER = re.compile(rf"\b(?i:{_alt([v for v in SOURCES['speech_verbs'] if v != 'volgens'])})\s+(?P<person>{PERSON})")
+# the words at least one reading of a sentence's attribution needs (as substrings, since some
+# readings match inside compounds: 'opiniepeilingen')
+_RE_ANCHOR = re.compile(
+    "(?i:"
+    + _alt(
+        SOURCES["cue_nouns"] + SOURCES["people_cues"] + SOURCES["role_cues"] + SOURCES["research_verbs"]
+        + SOURCES["speech_verbs"] + SOURCES["org_attribution_verbs"] + SOURCES["poll_words"]
+        + SOURCES["commission_markers"] + SOURCES["executor_markers"] + SOURCES["inverted_research_verbs"]
+        + SOURCES["inverted_general_verbs"] + SOURCES["presenting_verbs"] + SOURCES["registry_nouns"]
+        + SOURCES["registry_verbs"] + SOURCES["published_in"] + SOURCES["ministers"] + ["bron", "samen met"]
+    )
+    + ")"
+)
 _ACTOR_PATTERNS = (_RE_VERB_ORG, _RE_VERB_ORG_CUE)
 _RE_AND_ORG = re.compile(rf"\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _PLACES = {w.lower() for w in SOURCES["places"]}
@@ -343,6 +356,8 @@ class SourceTracker:
 
     def sentence_source(self, sentence: str) -> SourceRef | None:
         """The attribution evidence of one sentence, strongest reading first."""
+        if not _RE_ANCHOR.search(sentence):  # every reading needs one of its words: most sentences have none
+            return None
         ref = self._sentence_source(sentence)
         if ref is not None and ref.strength == "study":
             for m in _RE_PARTNER.finditer(sentence):
