@@ -20,6 +20,15 @@ SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention
 YEAR_MIN, YEAR_MAX = 1900, 2100
 NPS_MIN, NPS_MAX = -100.0, 100.0
 GRADE_MIN, GRADE_MAX = 1.0, 10.0
+INDEX_MIN, INDEX_MAX = 0.0, 100.0  # a KPI stated as an index or a score of 0..100 ('tevredenheidsindex 65,92')
+# The scale of each KPI whose values are scores: the one place these bounds live
+# (pipeline.context reads them to decide which bare numbers a KPI governs).
+SCORE_SCALES: dict[str, tuple[float, float]] = {
+    "nps": (NPS_MIN, NPS_MAX),
+    "ces": (1.0, 7.0),
+    "csat": (1.0, 100.0),
+    "customer_satisfaction": (GRADE_MIN, GRADE_MAX),
+}
 
 
 def check_year(cls, v: int | None) -> int | None:
@@ -156,9 +165,14 @@ class MetricMention(Strict):
             raise ValueError(f"negative_value: a {kind} cannot be negative, got {value}")
         if metric == "nps" and not (NPS_MIN <= value <= NPS_MAX):
             raise ValueError(f"nps_out_of_range: NPS must be -100..100, got {value}")
-        if kind == "score" and metric == "customer_satisfaction" and self.unit == "grade":
-            if not (GRADE_MIN <= value <= GRADE_MAX):
-                raise ValueError(f"grade_out_of_range: a grade must be 1..10, got {value}")
+        if kind == "score" and self.unit == "grade" and not (GRADE_MIN <= value <= GRADE_MAX):
+            raise ValueError(f"grade_out_of_range: a grade must be 1..10, got {value}")
+        if kind == "score" and metric in SCORE_SCALES and self.unit != "grade":
+            lo, hi = SCORE_SCALES[metric]
+            if not (lo <= value <= hi or INDEX_MIN <= value <= INDEX_MAX):
+                raise ValueError(
+                    f"score_out_of_range: a {metric} score must be {lo:g}..{hi:g} or an index of {INDEX_MIN:g}..{INDEX_MAX:g}, got {value}"
+                )
         return self
 
 

@@ -81,7 +81,6 @@ TABLES: dict[str, dict[str, Any]] = {
     "markers": {"after": dict[str, str], "before": dict[str, str]},
     "metrics": {
         "terms": dict[Annotated[str, AfterValidator(_is_metric)], list[str]],
-        "score_ranges": dict[Annotated[str, AfterValidator(_is_metric)], tuple[float, float]],
         "link_words": WORDS,
         "grade_verbs": WORDS,
         "grade_adjectives": WORDS,
