@@ -69,14 +69,18 @@ class _Progress:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.io import RunError, check_writable
+    from flows.io import RunError, check_writable, run_lock
+    from pipeline.rules import RuleFileError, load_all_rules
 
     corpus, out = Path(args.corpus), Path(args.out)
     if not corpus.is_dir():
         return _error(f"corpus folder {corpus} does not exist or is not a folder")
     try:
         check_writable(out)
-    except RunError as exc:
+        with run_lock(out, wait_seconds=args.wait):
+            pass  # another run on this folder: one line here, not an error Prefect logs with its traceback
+        load_all_rules()  # a bad rule file: one line here, not in a task's traceback
+    except (RunError, RuleFileError) as exc:
         return _error(str(exc))
     apply_prefect_settings()  # before Prefect is imported
     from flows.extract_flow import extract_corpus
@@ -283,10 +287,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     apply_prefect_settings()  # before Prefect is imported
     from flows.io import RunError, check_writable
     from flows.serve import serve
+    from pipeline.rules import RuleFileError, load_all_rules
 
     try:
         check_writable(Path(args.out))
-    except RunError as exc:
+        load_all_rules()
+    except (RunError, RuleFileError) as exc:
         return _error(str(exc))
     return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state))
 
@@ -347,8 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pipeline.rules import RuleFileError
+
     try:
         return args.func(args)
+    except RuleFileError as exc:  # a bad rule file met outside run and serve (eval, review): one line too
+        return _error(str(exc))
     except KeyboardInterrupt:
         return _error("interrupted")
 
