@@ -47,19 +47,27 @@ def _not_string(value: Any) -> str | None:
     return f"{value!r} is not a string{hint}"
 
 
-def _string(value: Any) -> Any:
-    problem = _not_string(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-def _compiles(pattern: str) -> str:
+def _not_regex(pattern: Any) -> str | None:
+    """Why a regular expression is not one, or None."""
+    if _not_string(pattern):
+        return _not_string(pattern)
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise ValueError(f"not a valid regular expression ({exc})") from None
-    return pattern
+        return f"not a valid regular expression ({exc})"
+    return None
+
+
+def _checked(problem_of):
+    """A pydantic validator from a function that says what is wrong with a value (or None)."""
+
+    def check(value: Any) -> Any:
+        problem = problem_of(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return check
 
 
 def _is_kind(kind: str | None) -> str | None:
@@ -74,8 +82,8 @@ def _is_metric(metric: str) -> str:
     return metric
 
 
-Word = Annotated[str, BeforeValidator(_string)]
-Regex = Annotated[str, BeforeValidator(_string), AfterValidator(_compiles)]
+Word = Annotated[str, BeforeValidator(_checked(_not_string))]
+Regex = Annotated[str, BeforeValidator(_checked(_not_regex))]
 KindName = Annotated[str | None, AfterValidator(_is_kind)]
 
 
@@ -86,13 +94,13 @@ class _Strict(BaseModel):
 class ClauseRule(_Strict):
     """metrics.yaml ``clause_rules``: a clause matching all regexes names the metric."""
 
-    metric: Annotated[str, BeforeValidator(_string), AfterValidator(_is_metric)]
+    metric: Annotated[Word, AfterValidator(_is_metric)]
     all: list[Regex]
 
 
 # The tables each rule file may hold, and the shape each must have. A table not listed
 # for its file is a misspelling (or needs declaring here); a file not listed holds none.
-MetricName = Annotated[str, BeforeValidator(_string), AfterValidator(_is_metric)]
+MetricName = Annotated[Word, AfterValidator(_is_metric)]
 WORDS, REGEX = list[Word], Regex
 TABLES: dict[str, dict[str, Any]] = {
     "count": {"not_count_words": WORDS, "population_nouns": WORDS, "not_event_words": WORDS, "unit_words": WORDS},
@@ -233,16 +241,10 @@ class Rule(_Strict):
         if isinstance(pattern, str):
             return pattern
         for k, token in enumerate(pattern):
-            for where, word in _token_words(token):
-                if _not_string(word):
-                    raise ValueError(f"token {k} {where}: {_not_string(word)}")
-            for where, regex in _token_regexes(token):
-                if not isinstance(regex, str):
-                    raise ValueError(f"token {k} {where}: a regex must be a string, got {regex!r}")
-                try:
-                    re.compile(regex)
-                except re.error as exc:
-                    raise ValueError(f"token {k} {where}: not a valid regular expression ({exc})") from None
+            checks = [(w, _not_string(v)) for w, v in _token_words(token)] + [(w, _not_regex(v)) for w, v in _token_regexes(token)]
+            for where, problem in checks:
+                if problem:
+                    raise ValueError(f"token {k} {where}: {problem}")
         return pattern
 
 
