@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention.corrected, level "correction"); ArticleRecord.format, text_path
 
@@ -36,6 +36,22 @@ def check_year(cls, v: int | None) -> int | None:
     if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
         raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
     return v
+
+
+def rejection_reasons(exc: ValidationError) -> str:
+    """A failed validation as the reason a rejection gives: each error as 'code: explanation'.
+
+    The models' own checks raise with their code ('nps_out_of_range: ...'); a check pydantic
+    makes itself (a type, an enum value, a pattern) is coded by its field ('invalid_kind: ...').
+    """
+    parts = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        if err.get("type") != "value_error":
+            field = "_".join(str(p) for p in err.get("loc", ()) if not isinstance(p, int)) or "record"
+            msg = f"invalid_{field}: {msg}"
+        parts.append(msg)
+    return "; ".join(parts)
 
 
 class Kind(str, Enum):

@@ -136,3 +136,24 @@ def test_scales_are_checked_in_validation(kind, metric, unit, value, code):
     validate_into(result, "12", candidate)
     assert [_code(r["reason"]) for r in result.rejections] == ([code] if code else [])
     assert len(result.mentions) == (0 if code else 1)
+
+
+@pytest.mark.parametrize(
+    "over,code",
+    [
+        ({"kind": "scores"}, "invalid_kind"),  # checks pydantic makes itself carry a code too
+        ({"published": "maart 2021"}, "invalid_published"),
+        ({"source": {"organisation": "Klantpeil"}}, "invalid_source_organisation"),
+        ({"kind": "percentage", "unit": "percent", "value": 140.0}, "share_out_of_range"),
+    ],
+)
+def test_every_rejection_reason_starts_with_a_code(over, code):
+    from pipeline.extract import Extraction, validate_into
+
+    result = Extraction()
+    candidate = {"id": "x", "article_id": "a", "span": {"start": 0, "end": 2}, "text": "64", "sentence": "64",
+                 "kind": "percentage", "value": 64.0, "unit": "percent", "rule": "test", **over}
+    validate_into(result, "64", candidate)
+    (r,) = result.rejections
+    assert _code(r["reason"]) == code, r["reason"]
+    assert r["reason"].partition(": ")[2].strip()
