@@ -307,16 +307,16 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
         term = governing_score_term(doc, i, terms)
         if term and term.end < i and any(t.lower_.endswith("index") for t in doc[term.end + 1 : i]):
             term = None  # 'de tevredenheidsindex op 65,92 en de index van klantentrouw op 56,54': another index
-        if term and _in_range(term.metric, value, term, doc):
-            if not _in_range(term.metric, value):
-                return "score", term.metric, "score.index"  # beyond the grade scale: an index of 0..100
-            return "score", term.metric, "score.bare_with_metric"
+        fit = _fitting(term, value, doc, "score.bare_with_metric")
+        if fit:
+            return fit
         off_scale = term
         metric = term.metric if term else None
         if metric is None and _score_noun_before(doc, i, sent):
             carried = carried_score_term(doc, i, terms)
-            if carried and _in_range(carried.metric, value, carried, doc):
-                return "score", carried.metric, "score.bare_score_noun" if _in_range(carried.metric, value) else "score.index"
+            fit = _fitting(carried, value, doc, "score.bare_score_noun")
+            if fit:
+                return fit
             if decimal or form == "signed":
                 return "score", None, "score.bare_score_noun"
             off_scale = carried
@@ -338,8 +338,9 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     if _in_parentheses(doc, i):
         if decimal:
             carried = carried_score_term(doc, i, terms)
-            if carried and _in_range(carried.metric, value, carried, doc):
-                return "score", carried.metric, "score.in_parentheses" if _in_range(carried.metric, value) else "score.index"
+            fit = _fitting(carried, value, doc, "score.in_parentheses")
+            if fit:
+                return fit
             if 1 <= value <= 10:
                 return "score", None, "score.in_parentheses"
             return _off_scale(doc, i, off_scale or carried)
@@ -351,6 +352,14 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     if prev in ("van", "naar", "tot") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
         return "count", None, "count.bare_aantal_change"
     return _off_scale(doc, i, off_scale)
+
+
+def _fitting(term: Term | None, value: float, doc: Doc, rule: str) -> tuple[str, str, str] | None:
+    """The score of the KPI ``term`` names when the value fits its scale (by ``rule``), or fits only
+    as an index of 0..100 ('score.index'); None when it fits neither."""
+    if term is None or not _in_range(term.metric, value, term, doc):
+        return None
+    return "score", term.metric, rule if _in_range(term.metric, value) else "score.index"
 
 
 def _off_scale(doc: Doc, i: int, term: Term | None) -> tuple[str, str, str] | None:
