@@ -13,13 +13,22 @@ import pytest
 
 from pipeline.candidates import find_candidates
 from pipeline.context import governing_score_term, metric_terms
-from pipeline.extract import extract_text
+from pipeline.extract import Extraction, extract_text, validate_into
 from pipeline.nlp import get_nlp
 from schemas.records import Rejection
 
 
 def _code(reason: str) -> str:
     return reason.partition(": ")[0]
+
+
+def validated(**over) -> Extraction:
+    """One candidate of the figure '64' through the extractor's validation."""
+    result = Extraction()
+    candidate = {"id": "x", "article_id": "a", "span": {"start": 0, "end": 2}, "text": "64", "sentence": "64",
+                 "kind": "percentage", "value": 64.0, "unit": "percent", "rule": "test", **over}
+    validate_into(result, "64", candidate)
+    return result
 
 
 @pytest.mark.parametrize(
@@ -128,12 +137,7 @@ def test_rejected_jsonl_gets_the_off_scale_figure(tmp_path):
     ],
 )
 def test_scales_are_checked_in_validation(kind, metric, unit, value, code):
-    from pipeline.extract import Extraction, validate_into
-
-    result = Extraction()
-    candidate = {"id": "x", "article_id": "a", "span": {"start": 0, "end": 2}, "text": "12", "sentence": "12",
-                 "kind": kind, "metric": metric, "unit": unit, "value": value, "rule": "test"}
-    validate_into(result, "12", candidate)
+    result = validated(kind=kind, metric=metric, unit=unit, value=value)
     assert [_code(r["reason"]) for r in result.rejections] == ([code] if code else [])
     assert len(result.mentions) == (0 if code else 1)
 
@@ -148,12 +152,6 @@ def test_scales_are_checked_in_validation(kind, metric, unit, value, code):
     ],
 )
 def test_every_rejection_reason_starts_with_a_code(over, code):
-    from pipeline.extract import Extraction, validate_into
-
-    result = Extraction()
-    candidate = {"id": "x", "article_id": "a", "span": {"start": 0, "end": 2}, "text": "64", "sentence": "64",
-                 "kind": "percentage", "value": 64.0, "unit": "percent", "rule": "test", **over}
-    validate_into(result, "64", candidate)
-    (r,) = result.rejections
+    (r,) = validated(**over).rejections
     assert _code(r["reason"]) == code, r["reason"]
     assert r["reason"].partition(": ")[2].strip()
