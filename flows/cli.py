@@ -101,6 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             report=not args.no_report,
             progress=_Progress(),
             corrections=args.corrections,
+            parse_seconds=args.parse_seconds,
             return_state=True,
         )
         summary = state.result()
@@ -304,6 +305,8 @@ def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from flows.timelimit import DEFAULT_PARSE_SECONDS
+
     p = _Parser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -314,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=_at_least(1), default=200, help="articles per task (default: 200)")
     r.add_argument("--max-bytes", type=_at_least(1), default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
     r.add_argument("--wait", type=_at_least(0, float), default=0.0, help="seconds to wait for another run on the same output to end")
+    r.add_argument(
+        "--parse-seconds", type=_at_least(0.1, float), default=DEFAULT_PARSE_SECONDS,
+        help=f"time limit to read one web page, Word file or PDF; a slower one is quarantined as too_slow (default: {DEFAULT_PARSE_SECONDS:g})",
+    )
     r.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     r.add_argument("--corrections", metavar="FILE", help="editors' corrections (default: corrections.jsonl in the corpus)")
     r.set_defaults(func=cmd_run)

@@ -506,17 +506,23 @@ def _iter_jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
+_PLAIN_FORMATS = (None, "txt", "md")  # formats whose file is its text (None: output of a run before formats)
+
+
 def read_article_text(corpus: Path, article: dict, out: Path | None = None) -> str | None:
     """The text an article's spans point into, or None when it cannot be read.
 
     The run stores each article's text under the output (``text_path``: the only text of
-    a web page, Word file or PDF); without it, a plain-text file is decoded from the corpus.
+    a web page, Word file or PDF, whose spans mean nothing in the file's bytes); without
+    it, a plain-text file is decoded from the corpus, and any other file has no text.
     """
     if out is not None and article.get("text_path"):
         try:
             return (Path(out) / article["text_path"]).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             pass
+    if article.get("format") not in _PLAIN_FORMATS:
+        return None
     try:
         raw = (corpus / article["path"]).read_bytes()
         text = raw.decode(article.get("encoding") or "utf-8")

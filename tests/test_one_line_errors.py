@@ -7,11 +7,14 @@ whole of stderr must be that one line: no traceback, no log line from Prefect.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from flows.io import run_lock
 
@@ -60,3 +63,29 @@ def test_a_bad_rule_file_stops_the_run_before_it_starts(tmp_path):
     msg = one_line(cxmetrics("run", "--corpus", str(ROOT / "corpus"), "--out", str(out), cwd=project))
     assert msg.startswith("invalid rule file score.yaml: rules[0].kind (rule score.stars): 'scores' is not a kind (kinds: ")
     assert not (out / "metrics.jsonl").exists()
+
+
+def test_a_parse_time_limit_below_a_tenth_of_a_second_is_a_usage_error(tmp_path):
+    msg = one_line(cxmetrics("run", "--parse-seconds", "0", "--out", str(tmp_path / "out")))
+    assert msg == "argument --parse-seconds: must be at least 0.1, got 0 (see `cxmetrics run --help`)"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_parse_time_limit_reaches_the_run(tmp_path, capsys):
+    """`cxmetrics run --parse-seconds`: a PDF that takes far longer to read is quarantined with that limit."""
+    from flows.cli import main
+
+    from . import formats_samples as S
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "dik.pdf").write_bytes(S.pdf_bytes([S.PDF_PAGES[0] * 6] * 400, header=S.PDF_HEADER))  # ~2 s to read here
+    (corpus / "notitie.txt").write_text("Notitie\n\nVan de klanten is 55 procent tevreden.", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", "--corpus", str(corpus), "--out", str(out), "--no-report", "--parse-seconds", "0.1"]) == 0
+    capsys.readouterr()
+    articles = {a["path"]: a for a in map(json.loads, (out / "articles.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert articles["dik.pdf"]["status"] == "rejected"
+    assert articles["dik.pdf"]["error"] == "too_slow: reading the pdf file took longer than 0.1 s; stopped"
+    assert articles["notitie.txt"]["status"] == "ok"
