@@ -69,14 +69,18 @@ class _Progress:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.io import RunError, check_writable
+    from flows.io import RunError, check_writable, run_lock
+    from pipeline.rules import RuleFileError, load_all_rules
 
     corpus, out = Path(args.corpus), Path(args.out)
     if not corpus.is_dir():
         return _error(f"corpus folder {corpus} does not exist or is not a folder")
     try:
         check_writable(out)
-    except RunError as exc:
+        with run_lock(out, wait_seconds=args.wait):
+            pass  # another run on this folder: one line here, not an error Prefect logs with its traceback
+        load_all_rules()  # a bad rule file: one line here, not in a task's traceback
+    except (RunError, RuleFileError) as exc:
         return _error(str(exc))
     apply_prefect_settings()  # before Prefect is imported
     from flows.extract_flow import extract_corpus
@@ -97,6 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             report=not args.no_report,
             progress=_Progress(),
             corrections=args.corrections,
+            parse_seconds=args.parse_seconds,
             return_state=True,
         )
         summary = state.result()
@@ -283,10 +288,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     apply_prefect_settings()  # before Prefect is imported
     from flows.io import RunError, check_writable
     from flows.serve import serve
+    from pipeline.rules import RuleFileError, load_all_rules
 
     try:
         check_writable(Path(args.out))
-    except RunError as exc:
+        load_all_rules()
+    except (RunError, RuleFileError) as exc:
         return _error(str(exc))
     return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state))
 
@@ -298,6 +305,8 @@ def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from flows.timelimit import DEFAULT_PARSE_SECONDS
+
     p = _Parser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -308,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=_at_least(1), default=200, help="articles per task (default: 200)")
     r.add_argument("--max-bytes", type=_at_least(1), default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
     r.add_argument("--wait", type=_at_least(0, float), default=0.0, help="seconds to wait for another run on the same output to end")
+    r.add_argument(
+        "--parse-seconds", type=_at_least(0.1, float), default=DEFAULT_PARSE_SECONDS,
+        help=f"time limit to read one web page, Word file or PDF; a slower one is quarantined as too_slow (default: {DEFAULT_PARSE_SECONDS:g})",
+    )
     r.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     r.add_argument("--corrections", metavar="FILE", help="editors' corrections (default: corrections.jsonl in the corpus)")
     r.set_defaults(func=cmd_run)
@@ -347,8 +360,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pipeline.rules import RuleFileError
+
     try:
         return args.func(args)
+    except RuleFileError as exc:  # a bad rule file met outside run and serve (eval, review): one line too
+        return _error(str(exc))
     except KeyboardInterrupt:
         return _error("interrupted")
 

@@ -22,7 +22,7 @@ from pipeline.context import metric_for, metric_terms, qualifier_for, resolve_ba
 from pipeline.studies import SourceTracker, find_studies
 from pipeline.years import assign_years, explicit_years, infer_ref_year, title_year
 from pipeline.nlp import get_nlp, sent_of, sent_text
-from schemas.records import SCHEMA_VERSION, Kind, MetricMention
+from schemas.records import SCHEMA_VERSION, Kind, MetricMention, rejection_reasons
 
 CODE_VERSION = "1"  # bump when extraction code changes behaviour; rule files are hashed in
 
@@ -201,8 +201,7 @@ def validate_into(result: Extraction, text: str, candidate: dict) -> None:
     try:
         record = MetricMention.model_validate(candidate)
     except ValidationError as exc:
-        reasons = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
-        result.rejections.append({"reason": reasons, "span": span, "candidate": candidate})
+        result.rejections.append({"reason": rejection_reasons(exc), "span": span, "candidate": candidate})
         return
     result.mentions.append(record.model_dump(mode="json"))
 

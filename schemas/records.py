@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention.corrected, level "correction"); ArticleRecord.format, text_path
 
@@ -20,6 +20,15 @@ SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention
 YEAR_MIN, YEAR_MAX = 1900, 2100
 NPS_MIN, NPS_MAX = -100.0, 100.0
 GRADE_MIN, GRADE_MAX = 1.0, 10.0
+INDEX_MIN, INDEX_MAX = 0.0, 100.0  # a KPI stated as an index or a score of 0..100 ('tevredenheidsindex 65,92')
+# The scale of each KPI whose values are scores: the one place these bounds live
+# (pipeline.context reads them to decide which bare numbers a KPI governs).
+SCORE_SCALES: dict[str, tuple[float, float]] = {
+    "nps": (NPS_MIN, NPS_MAX),
+    "ces": (1.0, 7.0),
+    "csat": (1.0, 100.0),
+    "customer_satisfaction": (GRADE_MIN, GRADE_MAX),
+}
 
 
 def check_year(cls, v: int | None) -> int | None:
@@ -27,6 +36,22 @@ def check_year(cls, v: int | None) -> int | None:
     if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
         raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
     return v
+
+
+def rejection_reasons(exc: ValidationError) -> str:
+    """A failed validation as the reason a rejection gives: each error as 'code: explanation'.
+
+    The models' own checks raise with their code ('nps_out_of_range: ...'); a check pydantic
+    makes itself (a type, an enum value, a pattern) is coded by its field ('invalid_kind: ...').
+    """
+    parts = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        if err.get("type") != "value_error":
+            field = "_".join(str(p) for p in err.get("loc", ()) if not isinstance(p, int)) or "record"
+            msg = f"invalid_{field}: {msg}"
+        parts.append(msg)
+    return "; ".join(parts)
 
 
 class Kind(str, Enum):
@@ -156,9 +181,14 @@ class MetricMention(Strict):
             raise ValueError(f"negative_value: a {kind} cannot be negative, got {value}")
         if metric == "nps" and not (NPS_MIN <= value <= NPS_MAX):
             raise ValueError(f"nps_out_of_range: NPS must be -100..100, got {value}")
-        if kind == "score" and metric == "customer_satisfaction" and self.unit == "grade":
-            if not (GRADE_MIN <= value <= GRADE_MAX):
-                raise ValueError(f"grade_out_of_range: a grade must be 1..10, got {value}")
+        if kind == "score" and self.unit == "grade" and not (GRADE_MIN <= value <= GRADE_MAX):
+            raise ValueError(f"grade_out_of_range: a grade must be 1..10, got {value}")
+        if kind == "score" and metric in SCORE_SCALES and self.unit != "grade":
+            lo, hi = SCORE_SCALES[metric]
+            if not (lo <= value <= hi or INDEX_MIN <= value <= INDEX_MAX):
+                raise ValueError(
+                    f"score_out_of_range: a {metric} score must be {lo:g}..{hi:g} or an index of {INDEX_MIN:g}..{INDEX_MAX:g}, got {value}"
+                )
         return self
 
 
