@@ -104,7 +104,7 @@ _RE_SPEECH_DIE = re.compile(
 )
 # a first name and a last name, not inside a longer run of capitalised words
 _RE_FULL_NAME = re.compile(
-    r"(?<![\w&.\-][ \t])(?<![\w&.\-])\b(?P<first>[A-Z][a-z]{1,11})[ \t]+(?P<last>(?:(?:van der|van den|van|de|der|den|ter|ten)[ \t]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![ \t]+[A-Z])"
+    r"(?<![\w&.\-])\b(?P<first>[A-Z][a-z]{1,11})[ \t]+(?P<last>(?:(?:van der|van den|van|de|der|den|ter|ten)[ \t]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![ \t]+[A-Z])"
 )
 _RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
 _RE_REPORT = re.compile(
@@ -255,7 +255,7 @@ class SourceTracker:
     lower_words: set[str]
     people: dict[str, str] = field(default_factory=dict)  # person (full or last name) -> employer
     speakers: set[str] = field(default_factory=set)  # full names of people quoted
-    surnames: set[str] = field(default_factory=set)  # last names of people named in full
+    surnames: set[str] = field(default_factory=set)  # last names of people named in full: 'volgens Gubbels' quotes a person
 
     @classmethod
     def for_text(cls, text: str) -> SourceTracker:
@@ -271,9 +271,13 @@ class SourceTracker:
         # a first name and a last name ('Ron Gubbels'): the last name alone is that person ('volgens Gubbels')
         for m in _RE_FULL_NAME.finditer(text):
             first, last = m.group("first"), m.group("last")
+            before = text[max(0, m.start() - 40) : m.start()].split()
+            if before and before[-1][:1].isupper() and text[m.start() - 1] in " \t":
+                continue  # inside a longer name: 'Jan M. de Mos Management Consultancy'
+
             if not (
                 _generic(first, lower_words) or first in _ORG_WORDS or last in _ORG_WORDS
-                or _RE_DESCRIPTOR_WORD.fullmatch(first) or _RE_CUE.fullmatch(first)  # 'Onderzoek Kassa:'
+                or _RE_DESCRIPTOR_WORD.fullmatch(first.lower()) or _RE_CUE.fullmatch(first)  # 'Onderzoek Kassa:'
             ):
                 tracker.surnames.add(last)
         for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH, _RE_SPEECH_DIE):
@@ -350,8 +354,6 @@ class SourceTracker:
         """A name the article uses for a person ('zegt Jan Bakker, CEO bij X'), not an organization."""
         if name in self.people and name not in self.people.values():
             return True
-        if name in self.surnames and name not in self.people.values():
-            return True
         return any(name == p or name.endswith(" " + p) for p in self.speakers)
 
     def sentence_source(self, sentence: str) -> SourceRef | None:
@@ -415,7 +417,7 @@ class SourceTracker:
             if m.group(0).lower().split()[0] in _ORG_ATTRIBUTION and looks_like_org:
                 whole = re.match(ORG, sentence[m.start("person") :])  # 'Thuiswinkel.org', not 'Thuiswinkel'
                 org = clean_org(whole.group(0) if whole else person, self.lower_words, initial=False)
-                if org and not self.is_person(org):
+                if org and not self.is_person(org) and org not in self.surnames:  # 'volgens Gubbels' after 'Ron Gubbels'
                     return SourceRef(org, report=report, strength="quote")
         return None
 
