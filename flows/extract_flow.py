@@ -50,10 +50,11 @@ from flows.testhooks import pause_at
 from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
 from pipeline.formats import format_of, readers_version
 from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
+from pipeline.corpus_studies import build_findings, figures_of, keep_study, link_studies, relink, study_record
 from pipeline.extract import extract, extractor_version
-from schemas.records import SCHEMA_VERSION, ArticleRecord, Rejection
+from schemas.records import SCHEMA_VERSION, ArticleRecord, FindingRecord, Rejection, StudyRecord
 
-OUTPUT_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl")
+OUTPUT_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl", "studies.jsonl", "findings.jsonl")
 DEFAULT_BATCH_SIZE = 200
 
 
@@ -117,7 +118,7 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: flo
         format=article.format,
         text_path=text_relpath(article.article_id),
     ).model_dump(mode="json")
-    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text}
+    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text, "studies": result.studies}
 
 
 # --------------------------------------------------------------------------- tasks
@@ -224,10 +225,16 @@ def assemble(
     seen_ids: dict[str, str] = {}
     texts: set[str] = set()
     order = sorted(entries, key=lambda e: (article_id_for(e.path), e.path))
+    article_studies = _article_studies(out, order)
+    groups, study_ids = link_studies(article_studies.items())
+    study_counts: Counter = Counter()
+    figures = []
     with (
         atomic_writer(out / "metrics.jsonl") as fm,
         atomic_writer(out / "articles.jsonl") as fa,
         atomic_writer(out / "rejected.jsonl") as fr,
+        atomic_writer(out / "studies.jsonl") as fs,
+        atomic_writer(out / "findings.jsonl") as ff,
     ):
         for e in order:
             cached = load_cache(cache_path(out, e.path))
@@ -254,6 +261,12 @@ def assemble(
             else:
                 summary.rejected_articles += 1
             fa.write(dumps(article) + "\n")
+            own = article_studies.get(aid, []) if seen_ids.get(aid) == e.path else []
+            for m in mentions:
+                local = relink(m, own)
+                m["study_id"] = study_ids.get((aid, local)) if local else None
+                study_counts[m["study_id"]] += 1
+            figures.extend(figures_of(mentions))
             for m in mentions:
                 fm.write(dumps(m) + "\n")
                 kinds[m["kind"]] += 1
@@ -269,8 +282,33 @@ def assemble(
                 fr.write(dumps(r) + "\n")
         for r in invalid_reports(corrections) if corrections else []:
             fr.write(dumps(r) + "\n")
+        _write_studies(fs, ff, groups, study_ids, study_counts, figures)
     prune_texts(out, texts)
     summary.by_kind = dict(sorted(kinds.items()))
+
+
+def _article_studies(out: Path, order: list[Entry]) -> dict[str, list[dict]]:
+    """The studies of each article written (the first file of an article id), from the cache."""
+    found: dict[str, list[dict]] = {}
+    for e in order:
+        cached = load_cache(cache_path(out, e.path))
+        aid = cached["article"]["article_id"] if cached else None
+        if aid is not None and aid not in found:
+            found[aid] = cached.get("studies", []) if cached["article"]["status"] == "ok" else []
+    return found
+
+
+def _write_studies(fs, ff, groups, study_ids: dict, counts: Counter, figures: list) -> None:
+    """studies.jsonl and findings.jsonl (pipeline.corpus_studies), in a fixed order."""
+    records = []
+    for group in groups:
+        sid = study_ids[(group[0].article_id, group[0].study["study_id"])]
+        if keep_study(group, counts[sid]):
+            records.append(study_record(sid, group, counts[sid], SCHEMA_VERSION))
+    for rec in sorted(records, key=lambda r: (r["organizations"][0].lower(), r["year"] or 0, r["name"] or "", r["study_id"])):
+        fs.write(dumps(StudyRecord.model_validate(rec).model_dump(mode="json")) + "\n")
+    for rec in build_findings(figures, SCHEMA_VERSION):
+        ff.write(dumps(FindingRecord.model_validate(rec).model_dump(mode="json")) + "\n")
 
 
 def _prune_cache(out: Path, keep: set[str]) -> None:
