@@ -292,10 +292,20 @@ def _words(segment: str) -> tuple[str, ...]:
     return tuple(sorted({_stem(w) for w in words if len(w) >= 3 and w not in STOP_WORDS and w not in _IGNORE}))
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:en|maar|terwijl|tegen|tegenover|versus|vs)\b", re.I)
+
+
+def _split(s: str, lo: int, hi: int) -> int:
+    """Where the text between two figures turns from the first to the second: at the first
+    clause break ('30 procent bellen, en 45 procent chatten'), else all of it is the first's."""
+    m = _CLAUSE_BREAK.search(s, lo, hi)
+    return m.start() if m else hi
+
+
 def statement_words(mentions: list[dict]) -> list[tuple[str, ...]]:
     """For each mention of one article (in span order), the words of its own part of its
-    sentence: from the end of the figure before it in the sentence to the start of the one
-    after it."""
+    sentence: the words before the sentence's first figure (what all its figures are about),
+    then from the clause break before the figure to the clause break after it."""
     located: list[tuple[int, int]] = []
     pos: dict[str, int] = {}
     for m in mentions:
@@ -306,6 +316,10 @@ def statement_words(mentions: list[dict]) -> list[tuple[str, ...]]:
         located.append((at, at + len(m["text"])) if at >= 0 else (-1, -1))
         if at >= 0:
             pos[s] = at + len(m["text"])
+    by_sentence: dict[str, list[int]] = defaultdict(list)
+    for k, m in enumerate(mentions):
+        if located[k][0] >= 0:
+            by_sentence[m["sentence"]].append(k)
     out = []
     for k, m in enumerate(mentions):
         s = m["sentence"]
@@ -313,9 +327,12 @@ def statement_words(mentions: list[dict]) -> list[tuple[str, ...]]:
         if start < 0:
             out.append(_words(s))
             continue
-        before = [located[j][1] for j in range(len(mentions)) if j != k and mentions[j]["sentence"] == s and 0 <= located[j][1] <= start]
-        after = [located[j][0] for j in range(len(mentions)) if j != k and mentions[j]["sentence"] == s and located[j][0] >= end]
-        out.append(_words(s[max(before, default=0) : min(after, default=len(s))]))
+        row = sorted(by_sentence[s], key=lambda j: located[j])
+        i = row.index(k)
+        lead = s[: located[row[0]][0]] if i > 0 else ""
+        left = _split(s, located[row[i - 1]][1], start) if i > 0 else 0
+        right = _split(s, end, located[row[i + 1]][0]) if i + 1 < len(row) else len(s)
+        out.append(_words(lead + " " + s[left:right]))
     return out
 
 
