@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.io import atomic_writer, load_manifest
+from flows.report_studies import shared_mentions, write_study_pages
 from schemas.records import Kind, Metric
 
 _PALETTE = {
@@ -73,7 +74,7 @@ th{background:#f0f0f0;position:sticky;top:0;z-index:1}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .filters,.pager{display:flex;gap:.75rem;flex-wrap:wrap;align-items:center;margin:.5rem 0}select,input,button{font:inherit;padding:.15rem .35rem}
 .charts{display:flex;gap:1.2rem;flex-wrap:wrap}.chart{background:#fff;padding:.5rem;border:1px solid #e5e5e5}
-.rejected{color:#a40000}.muted{color:#5f5f5f}table.stats{width:auto;min-width:13rem;table-layout:auto}
+.rejected{color:#a40000}tr.conflict td{background:#fff0f0}.chip.conflict{background:#b00020;color:#fff}.muted{color:#5f5f5f}table.stats{width:auto;min-width:13rem;table-layout:auto}
 .chip{display:inline-block;margin:.1rem .3rem .1rem 0;padding:0 .35rem;border-radius:3px;font-size:.82rem;color:#1d1d1f}
 .chip.rj{background:#fff;border:2px dashed #b00020;text-decoration:line-through}
 .layout{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.35fr);gap:1.2rem;align-items:start}
@@ -569,6 +570,9 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
     points: dict[tuple[str, str], dict[str, dict[tuple[int, float], list]]] = defaultdict(lambda: defaultdict(dict))
     pages: dict[str, str] = {}
     old_pages = {p.name for p in (report / "articles").glob("*.html")}
+    shared = shared_mentions(out)  # studies (flows/report_studies.py): mentions of findings several articles report
+    mention_article: dict[str, str] = {}
+    titles: dict[str, str] = {}
 
     groups = _grouped(_iter_jsonl(out / "metrics.jsonl"))
     pending = next(groups, None)
@@ -593,6 +597,8 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
                     fh.write(render_article(a, text, ms, rej_by_article.get(aid, [])))
         else:
             quarantined.append(a)
+        titles[aid] = a.get("title") or ""
+        mention_article.update((m["id"], aid) for m in ms if m["id"] in shared)
         for m in ms:
             org = _org(m)
             year = m.get("year")
@@ -651,6 +657,8 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         if m and int(m.group(2)) >= (m_chunks.k if m.group(1) == "m" else a_chunks.k):
             f.unlink(missing_ok=True)
 
+    article_pages = {aid: page for page, aid in pages.items()}
+    studies_html = write_study_pages(out, report, article_pages, titles, mention_article, _page)
     n_mentions = len(fk)
     meta = {"n_mentions": n_mentions, "n_articles": n_articles, "chunk": MENTION_CHUNK, "achunk": ARTICLE_CHUNK, "page": PAGE_ROWS}
     charts = [f"<div class='chart'><h3>Mentions per source</h3>{bar_chart(dict(per_source))}</div>"]
@@ -686,6 +694,7 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         f"<div class='chart'><h3>Mentions by metric</h3><table class='stats'><tbody>{metric_stats}</tbody></table></div>"
         f"{''.join(charts)}</div>"
         + (f"<h2>Quarantined articles ({len(quarantined)})</h2><table id='quarantined'><tbody>{q_rows}</tbody></table>{q_more}" if quarantined else "")
+        + studies_html
         + f"<h2>Articles ({n_articles})</h2><div class='pager' id='apager'></div>"
         "<table id='articles'><colgroup><col style='width:34%'><col style='width:7rem'><col style='width:5rem'><col><col><col style='width:8rem'></colgroup>"
         "<thead><tr><th>title</th><th>published</th><th class='num'>mentions</th><th>by kind</th><th>sources</th><th>status</th></tr></thead><tbody></tbody></table>"

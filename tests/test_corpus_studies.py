@@ -8,6 +8,7 @@ share that a chatbot seldom helps: 38 and 47 procent); the third reports another
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -286,3 +287,78 @@ def test_incremental_add_change_delete_equals_full_run(studies_copy, tmp_path):
     same_as_full("deleted")
     studies = _read(out, "studies.jsonl")
     assert [s["article_ids"] for s in studies if s["organizations"][0] == "Peilwijzer"] == [["b_servicenieuws"]]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_report_has_a_page_per_study_and_the_conflicts(studies_copy, tmp_path):
+    out = tmp_path / "out"
+    _run(studies_copy, out, report=True)
+    studies = {s["organizations"][0]: s for s in _read(out, "studies.jsonl")}
+    report = out / "report"
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert "<h2>Conflicts (1)</h2>" in index and "<h2>Studies (2)</h2>" in index
+    (conflict,) = [f for f in _read(out, "findings.jsonl") if f["conflict"]]
+    monitor = studies["Peilwijzer"]
+    assert f"studies/{monitor['study_id']}.html#{conflict['finding_id']}" in index
+    page = (report / "studies" / f"{monitor['study_id']}.html").read_text(encoding="utf-8")
+    from flows.report import page_name
+
+    for aid in monitor["article_ids"]:
+        assert f"../articles/{page_name(aid)}" in page
+        assert (report / "articles" / page_name(aid)).exists()
+    row = re.search(rf"<tr id='{conflict['finding_id']}' class='conflict'>.*?</tr>", page)
+    assert row and "38, 47 percent" in row.group(0) and "conflict</span>" in row.group(0)
+    for mid in conflict["mention_ids"]:
+        assert f"#m-{mid}'" in row.group(0)
+    assert page.count("class='conflict'") == 1
+    # a study that is gone loses its page
+    (studies_copy / "c_webwinkelbode.txt").unlink()
+    _run(studies_copy, out, report=True)
+    assert not (report / "studies" / f"{studies['Marktmeter']['study_id']}.html").exists()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_export_duckdb_and_parquet(studies_copy, tmp_path):
+    import duckdb
+
+    from flows.cli import main
+    from flows.export import TABLES
+    from schemas.records import RECORD_MODELS
+
+    out = tmp_path / "out"
+    _run(studies_copy, out)
+    db, pq = tmp_path / "cx.duckdb", tmp_path / "pq"
+    assert main(["export", "--out", str(out), "--duckdb", str(db), "--parquet", str(pq)]) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT s.organizations[1], f.values, f.article_ids FROM findings f JOIN studies s USING (study_id) WHERE f.conflict"
+        ).fetchall()
+        assert rows == [("Peilwijzer", [38.0, 47.0], ["a_klantwacht", "b_servicenieuws"])]
+        per_study = dict(
+            con.execute(
+                "SELECT s.organizations[1], count(DISTINCT m.article_id) FROM mentions m JOIN studies s USING (study_id) GROUP BY ALL"
+            ).fetchall()
+        )
+        assert per_study == {"Peilwijzer": 2, "Marktmeter": 1}
+        for table, (fname, _cols, _sel) in TABLES.items():
+            n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert n == len(_read(out, fname)) > 0
+            assert duckdb.sql(f"SELECT count(*) FROM '{pq / (table + '.parquet')}'").fetchall() == [(n,)]
+    finally:
+        con.close()
+    # every field of the record models is a column (flattened for span and source)
+    models = {"mentions": "metric_mention", "articles": "article", "studies": "study", "findings": "finding"}
+    for table, model in models.items():
+        fields = set(RECORD_MODELS[model].model_fields)
+        assert fields == set(TABLES[table][1]), table
+    # an empty output file gives an empty table of the same columns
+    (out / "findings.jsonl").write_text("", encoding="utf-8")
+    assert main(["export", "--out", str(out), "--duckdb", str(db)]) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 0
+        assert "conflict" in [r[0] for r in con.execute("DESCRIBE findings").fetchall()]
+    finally:
+        con.close()
+    assert main(["export", "--out", str(tmp_path / "nothing"), "--duckdb", str(db)]) == 2
