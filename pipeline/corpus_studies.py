@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from pipeline.rules import load_rules
 from pipeline.studies import norm_name, same_org
 
 _IGNORE = {w.lower() for w in load_rules("study_details").tables["statement_ignore"]}
+POSTING_MAX = 200  # a word more statements of one group share than this is too common to match on
+NOTE_VALUES, NOTE_ARTICLES = 6, 5  # a note names at most this many values, and articles per value
 
 
 # --------------------------------------------------------------------------- ids
@@ -289,7 +292,7 @@ def _stem(word: str) -> str:
 
 def _words(segment: str) -> tuple[str, ...]:
     words = re.findall(r"[a-zà-ÿ][a-zà-ÿ\-]*[a-zà-ÿ]", segment.lower())
-    return tuple(sorted({_stem(w) for w in words if len(w) >= 3 and w not in STOP_WORDS and w not in _IGNORE}))
+    return tuple(sorted({sys.intern(_stem(w)) for w in words if len(w) >= 3 and w not in STOP_WORDS and w not in _IGNORE}))
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:en|maar|terwijl|tegen|tegenover|versus|vs)\b", re.I)
@@ -336,7 +339,7 @@ def statement_words(mentions: list[dict]) -> list[tuple[str, ...]]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     """What findings need of one mention that has a study."""
 
@@ -423,10 +426,40 @@ def build_findings(figures: list[Figure], schema_version: str) -> list[dict]:
 
 
 def _group_findings(figs: list[Figure], schema_version: str) -> list[dict]:
-    n = len(figs)
+    """The findings of one group (one study, kind, metric, unit): statements first, then
+    statements that say the same thing joined, best match first."""
+    metric_named = figs[0].metric is not None
+    # 1. statements: figures worded alike (same words, same year); a statement with two
+    #    values in one article does not tell which is which, so it is split by value
+    by_words: dict[tuple, list[int]] = {}
+    units: list[list[int]] = []
+    for i, f in enumerate(figs):
+        if len(f.words) >= 2 or (metric_named and f.words):
+            by_words.setdefault((f.words, f.year), []).append(i)
+        else:
+            units.append([i])
+    for idx in by_words.values():
+        per_article: dict[str, set[float]] = defaultdict(set)
+        for i in idx:
+            per_article[figs[i].article_id].add(figs[i].value)
+        if any(len(v) > 1 for v in per_article.values()):
+            split: dict[float, list[int]] = {}
+            for i in idx:
+                split.setdefault(figs[i].value, []).append(i)
+            units.extend(split.values())
+        else:
+            units.append(idx)
+    units.sort(key=lambda u: u[0])
+    n = len(units)
     parent = list(range(n))
-    values: list[dict[str, set[float]]] = [{f.article_id: {f.value}} for f in figs]
-    years: list[set[int]] = [{f.year} - {None} for f in figs]
+    values: list[dict[str, set[float]]] = []
+    years: list[set[int]] = []
+    for u in units:
+        vals: dict[str, set[float]] = defaultdict(set)
+        for i in u:
+            vals[figs[i].article_id].add(figs[i].value)
+        values.append(vals)
+        years.append({figs[i].year for i in u} - {None})
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -438,51 +471,41 @@ def _group_findings(figs: list[Figure], schema_version: str) -> list[dict]:
         ri, rj = find(i), find(j)
         if ri == rj:
             return
-        vi, vj = values[ri], values[rj]
-        if any(aid in vj and vi[aid] != vj[aid] for aid in vi) or len(years[ri] | years[rj]) > 1:
+        small, big = (ri, rj) if len(values[ri]) <= len(values[rj]) else (rj, ri)
+        vs, vb = values[small], values[big]
+        if any(aid in vb and vb[aid] != vals for aid, vals in vs.items()) or len(years[ri] | years[rj]) > 1:
             return  # one article, two values; or two years: not one statement
-        lo, hi = min(ri, rj), max(ri, rj)
-        parent[hi] = lo
-        for aid, vals in values[hi].items():
-            values[lo].setdefault(aid, set()).update(vals)
-        years[lo] |= years[hi]
+        parent[small] = big
+        for aid, vals in vs.items():
+            vb[aid].update(vals)
+        years[big] |= years[small]
 
-    # the same statement word for word (a copied article, a figure repeated in one) first
-    exact: dict[tuple, int] = {}
-    reps = []
-    for i, f in enumerate(figs):
-        k = (f.words, f.value, f.qualifier, f.year)
-        if f.words and k in exact:
-            union(exact[k], i)
-        else:
-            exact[k] = i
-            reps.append(i)
+    # 2. statements that share words, compared by their words
+    rep = [figs[u[0]] for u in units]
     index: dict[str, list[int]] = defaultdict(list)
-    for i in reps:
-        for w in figs[i].words:
-            index[w].append(i)
+    for k, f in enumerate(rep):
+        for w in f.words:
+            index[w].append(k)
     candidates: set[tuple[int, int]] = set()
-    for idx in index.values():
-        for a in range(len(idx)):
-            for b in range(a + 1, len(idx)):
-                candidates.add((idx[a], idx[b]))
-    if figs[0].metric is not None:  # a named metric with no other words: its figures of one year
-        bare = [i for i in reps if not figs[i].words]
-        candidates |= {(i, j) for i in bare for j in reps if i != j and (i, j) not in candidates and (j, i) not in candidates}
+    for posting in index.values():
+        if len(posting) <= POSTING_MAX:
+            candidates.update((posting[a], posting[b]) for a in range(len(posting)) for b in range(a + 1, len(posting)))
+    if metric_named:  # a named metric with no other words: its figures of one year
+        bare = [k for k, f in enumerate(rep) if not f.words]
+        if len(bare) <= POSTING_MAX:
+            candidates |= {(min(a, b), max(a, b)) for a in bare for b in range(n) if a != b}
     scored = []
-    for i, j in candidates:
-        a, b = figs[i], figs[j]
-        if a.article_id == b.article_id and a.value != b.value:
-            continue
-        s = _similar(a, b)
+    for a, b in candidates:
+        s = _similar(rep[a], rep[b])
         if s is not None:
-            scored.append((-s, min(i, j), max(i, j)))
-    for _s, i, j in sorted(scored):
-        union(i, j)
+            scored.append((-s, a, b))
+    for _s, a, b in sorted(scored):
+        union(a, b)
     comps: dict[int, list[Figure]] = defaultdict(list)
-    for i in range(n):
-        comps[find(i)].append(figs[i])
-    return [_finding(comps[r], schema_version) for r in sorted(comps)]
+    for k, u in enumerate(units):
+        comps[find(k)].extend(figs[i] for i in u)
+    findings = [sorted(c, key=lambda f: (f.article_id, f.start)) for c in comps.values()]
+    return [_finding(c, schema_version) for c in sorted(findings, key=lambda c: (c[0].article_id, c[0].start))]
 
 
 def _finding(figs: list[Figure], schema_version: str) -> dict:
@@ -501,7 +524,11 @@ def _finding(figs: list[Figure], schema_version: str) -> dict:
             for k, ((va, qa), aids_a) in enumerate(distinct)
             for (vb, qb), aids_b in distinct[k + 1 :]
         )
-        reported = "; ".join(f"{_fmt(v)} in {', '.join(sorted(aids))}" for v, aids in sorted(by_value.items()))
+        shown = sorted(by_value.items())
+        reported = "; ".join(
+            f"{_fmt(v)} in {', '.join(sorted(aids)[:NOTE_ARTICLES])}" + (f" and {len(aids) - NOTE_ARTICLES} more" if len(aids) > NOTE_ARTICLES else "")
+            for v, aids in shown[:NOTE_VALUES]
+        ) + (f"; and {len(shown) - NOTE_VALUES} more values" if len(shown) > NOTE_VALUES else "")
         if disagree:
             conflict = True
             note = f"articles report different values for this figure of the study: {reported}"

@@ -18,6 +18,7 @@ from pipeline.corpus_studies import clean_name, local_study_id
 from pipeline.nlp import sent_of
 from pipeline.rules import load_rules
 from pipeline.studies import ArticleStudies, Study
+from schemas.records import check_year
 
 TABLES = load_rules("study_details").tables
 
@@ -112,7 +113,8 @@ def describe_studies(
     for study in found.studies:
         order = list(dict.fromkeys(study.sentences + governed.get(id(study), [])))
         texts = [sents[k].text for k in order]
-        link_year = study.year if study.year is not None else published_year
+        year = _in_range(study.year)
+        link_year = year if year is not None else _in_range(published_year)
         name = clean_name(study.name)
         sid, salt = local_study_id(_orgs(study), name, link_year, article_id), 0
         while sid in used:  # never two studies of one article with one id
@@ -126,7 +128,7 @@ def describe_studies(
                 "makers": list(study.makers),
                 "commissioners": [c for c in study.commissioners if c not in study.makers],
                 "name": name,
-                "year": study.year,
+                "year": year,
                 "link_year": link_year,
                 "sample_size": study.sample_size,
                 "population": population_of(texts),
@@ -137,6 +139,14 @@ def describe_studies(
         )
     by_figure = {s: ids[id(st)] for s, st in found.by_figure.items() if st is not None}
     return records, by_figure
+
+
+def _in_range(year: int | None) -> int | None:
+    """A year the records accept (``schemas.records.check_year``), else None."""
+    try:
+        return check_year(None, year)
+    except ValueError:
+        return None
 
 
 def _orgs(study: Study) -> list[str]:
