@@ -153,6 +153,11 @@ def summary_text(s: dict, full: bool = False, report: Path | None = None) -> str
         f"cxmetrics: {_count(s['mentions'], 'mention')}: {kinds}",
         f"cxmetrics: {_count(s['rejected_mentions'], 'mention')} rejected by validation; see {Path(s['out']) / 'rejected.jsonl'}",
     ]
+    if "studies" in s:  # studies.jsonl, findings.jsonl
+        lines.append(
+            f"cxmetrics: {_count(s['studies'], 'study', 'studies')} ({s['shared_studies']} in several articles), "
+            f"{_count(s['findings'], 'finding')}, {_count(s['conflicts'], 'conflict')}"
+        )
     if report is not None:
         lines.append(f"cxmetrics: report: {report}")
     return "\n".join(lines)

@@ -166,6 +166,10 @@ class RunSummary:
     mentions: int = 0
     rejected_mentions: int = 0
     by_kind: dict = field(default_factory=dict)
+    studies: int = 0  # lines of studies.jsonl
+    shared_studies: int = 0  # studies reported by more than one article
+    findings: int = 0
+    conflicts: int = 0
     new: int = 0
     changed: int = 0
     deleted: int = 0
@@ -176,6 +180,10 @@ class RunSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+# what a run with nothing to do reports from the manifest (the output it did not rewrite)
+_KEPT = ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind", "studies", "shared_studies", "findings", "conflicts")
 
 
 def corrections_path(corpus: Path, corrections: str | None) -> Path:
@@ -282,7 +290,7 @@ def assemble(
                 fr.write(dumps(r) + "\n")
         for r in invalid_reports(corrections) if corrections else []:
             fr.write(dumps(r) + "\n")
-        _write_studies(fs, ff, groups, study_ids, study_counts, figures)
+        _write_studies(fs, ff, groups, study_ids, study_counts, figures, summary)
     prune_texts(out, texts)
     summary.by_kind = dict(sorted(kinds.items()))
 
@@ -298,7 +306,7 @@ def _article_studies(out: Path, order: list[Entry]) -> dict[str, list[dict]]:
     return found
 
 
-def _write_studies(fs, ff, groups, study_ids: dict, counts: Counter, figures: list) -> None:
+def _write_studies(fs, ff, groups, study_ids: dict, counts: Counter, figures: list, summary: RunSummary) -> None:
     """studies.jsonl and findings.jsonl (pipeline.corpus_studies), in a fixed order."""
     records = []
     for group in groups:
@@ -307,8 +315,12 @@ def _write_studies(fs, ff, groups, study_ids: dict, counts: Counter, figures: li
             records.append(study_record(sid, group, counts[sid], SCHEMA_VERSION))
     for rec in sorted(records, key=lambda r: (r["organizations"][0].lower(), r["year"] or 0, r["name"] or "", r["study_id"])):
         fs.write(dumps(StudyRecord.model_validate(rec).model_dump(mode="json")) + "\n")
+        summary.studies += 1
+        summary.shared_studies += len(rec["article_ids"]) > 1
     for rec in build_findings(figures, SCHEMA_VERSION):
         ff.write(dumps(FindingRecord.model_validate(rec).model_dump(mode="json")) + "\n")
+        summary.findings += 1
+        summary.conflicts += rec["conflict"]
 
 
 def _prune_cache(out: Path, keep: set[str]) -> None:
@@ -429,7 +441,7 @@ def extract_corpus(
         )
         if nothing_changed:
             for k, v in manifest.get("summary", {}).items():
-                if k in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind"):
+                if k in _KEPT:
                     setattr(summary, k, v)
         else:
             assemble(out_p, entries, summary, parsed, corpus_p)
@@ -445,7 +457,7 @@ def extract_corpus(
             "corrections_path": str(cpath.resolve()),  # where `cxmetrics review` writes
             "articles": {},
             "outputs": {name: sha256_file(out_p / name) for name in OUTPUT_FILES},
-            "summary": {k: v for k, v in summary.as_dict().items() if k in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind")},
+            "summary": {k: v for k, v in summary.as_dict().items() if k in _KEPT},
         }
         by_path = {r["path"]: r["sha256"] for r in results}
         for e in entries:

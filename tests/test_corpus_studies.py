@@ -214,10 +214,14 @@ def studies_copy(tmp_path: Path) -> Path:
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_two_articles_one_study_one_agreement_one_conflict(studies_copy, tmp_path):
+    from flows.cli import summary_text
+
     out = tmp_path / "out"
-    _run(studies_copy, out)
+    summary = _run(studies_copy, out)
     studies = _read(out, "studies.jsonl")
     findings = _read(out, "findings.jsonl")
+    assert f"cxmetrics: 2 studies (1 in several articles), {len(findings)} findings, 1 conflict" in summary_text(summary)
+    assert _run(studies_copy, out)["conflicts"] == 1  # nothing to do: the counts come from the manifest
     metrics = _read(out, "metrics.jsonl")
     for name, rows in (("study", studies), ("finding", findings)):
         schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text())
