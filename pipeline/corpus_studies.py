@@ -37,6 +37,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.lang.nl.stop_words import STOP_WORDS
 
@@ -113,7 +114,10 @@ def clean_name(name: str | None) -> str | None:
 
 
 def _share_maker(a: dict, b: dict) -> bool:
-    return any(same_org(x, y) for x in _makers(a) for y in _makers(b))
+    """One's first maker is a maker of the other ('Zendesk with ESG' and 'ESG'): a partner two
+    studies only share ('Gartner with ESG', 'Ipsos with ESG') does not make them one."""
+    ma, mb = _makers(a), _makers(b)
+    return bool(ma and mb) and (any(same_org(ma[0], y) for y in mb) or any(same_org(mb[0], x) for x in ma))
 
 
 @dataclass
@@ -140,12 +144,17 @@ class _Union:
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return True
-        if self.articles[ri] & self.articles[rj]:
+        small, big = (ri, rj) if len(self.articles[ri]) <= len(self.articles[rj]) else (rj, ri)
+        if not self.articles[small].isdisjoint(self.articles[big]):
             return False
-        lo, hi = min(ri, rj), max(ri, rj)
-        self.parent[hi] = lo
-        self.articles[lo] |= self.articles[hi]
+        self.parent[small] = big
+        self.articles[big] |= self.articles[small]
+        self.articles[small] = set()
         return True
+
+
+def _signature(st: dict) -> tuple:
+    return (st["link_year"], tuple(norm_name(o) for o in _makers(st)), norm_name(st["name"]) if st["name"] else None)
 
 
 def link_studies(articles: Iterable[tuple[str, list[dict]]]) -> tuple[list[list[Member]], dict[tuple[str, str], str]]:
@@ -156,20 +165,29 @@ def link_studies(articles: Iterable[tuple[str, list[dict]]]) -> tuple[list[list[
     """
     members = [Member(aid, st) for aid, studies in sorted(articles, key=lambda a: a[0]) for st in studies]
     u = _Union(members)
-    by_key: dict[tuple[int, str], list[int]] = defaultdict(list)
+    # studies stated alike (same year, makers and name) in several articles are one at once;
+    # the rules below compare one of each
+    reps: dict[tuple, int] = {}
     for i, m in enumerate(members):
         if m.study["link_year"] is None:
             continue
-        for org in _makers(m.study):
+        sig = _signature(m.study)
+        if sig in reps:
+            u.union(reps[sig], i)
+        else:
+            reps[sig] = i
+    by_key: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for i in reps.values():
+        for org in _makers(members[i].study):
             for key in _org_keys(org):
-                by_key[(m.study["link_year"], key)].append(i)
+                by_key[(members[i].study["link_year"], key)].append(i)
     pairs: set[tuple[int, int]] = set()
     for idx in by_key.values():
         for a in range(len(idx)):
             for b in range(a + 1, len(idx)):
-                i, j = idx[a], idx[b]
-                if members[i].article_id != members[j].article_id and _share_maker(members[i].study, members[j].study):
-                    pairs.add((min(i, j), max(i, j)))
+                i, j = min(idx[a], idx[b]), max(idx[a], idx[b])
+                if (i, j) not in pairs and members[i].article_id != members[j].article_id and _share_maker(members[i].study, members[j].study):
+                    pairs.add((i, j))
     named = lambda i: members[i].study["name"] is not None  # noqa: E731
     # named with named: compatible names
     for i, j in sorted(pairs):
@@ -187,7 +205,7 @@ def link_studies(articles: Iterable[tuple[str, list[dict]]]) -> tuple[list[list[
         if len(roots) == 1 and u.union(i, next(iter(roots))):
             continue
         pool.append(i)
-    pooled = set(pool) | {i for i in range(len(members)) if not named(i) and i not in partners}
+    pooled = set(pool) | {i for i in reps.values() if not named(i) and i not in partners}
     for i, j in sorted(pairs):
         if i in pooled and j in pooled:
             u.union(i, j)
@@ -197,7 +215,7 @@ def link_studies(articles: Iterable[tuple[str, list[dict]]]) -> tuple[list[list[
     out: list[list[Member]] = []
     mapping: dict[tuple[str, str], str] = {}
     used: set[str] = set()
-    for root in sorted(groups, key=lambda r: [(members[i].article_id, members[i].study["study_id"]) for i in groups[r]]):
+    for root in sorted(groups, key=lambda r: groups[r][0]):  # members are in article order: the first names the group
         group = [members[i] for i in groups[root]]
         sid = _group_id(group)
         salt = 0
@@ -290,9 +308,21 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
+def _statement_word(word: str) -> str | None:
+    if len(word) < 3 or word in STOP_WORDS or word in _IGNORE:
+        return None
+    return sys.intern(_stem(word))
+
+
+_RE_WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ\-]*[a-zà-ÿ]")
+
+
+@lru_cache(maxsize=8192)
 def _words(segment: str) -> tuple[str, ...]:
-    words = re.findall(r"[a-zà-ÿ][a-zà-ÿ\-]*[a-zà-ÿ]", segment.lower())
-    return tuple(sorted({sys.intern(_stem(w)) for w in words if len(w) >= 3 and w not in STOP_WORDS and w not in _IGNORE}))
+    found = {_statement_word(w) for w in _RE_WORD.findall(segment.lower())}
+    found.discard(None)
+    return tuple(sorted(found))
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:en|maar|terwijl|tegen|tegenover|versus|vs)\b", re.I)
