@@ -366,3 +366,15 @@ def test_export_duckdb_and_parquet(studies_copy, tmp_path):
     finally:
         con.close()
     assert main(["export", "--out", str(tmp_path / "nothing"), "--duckdb", str(db)]) == 2
+
+
+def test_figures_sharing_only_their_unit_are_two_findings():
+    text = (
+        "Retourneren kost geld\n4 juni 2024\n\n"
+        "Onderzoeksbureau Pakketpeil ondervroeg klanten en webwinkels. "
+        "Een retourzending van 5 euro vinden klanten te duur. "
+        "Een retourzending kost de webwinkel 5 euro."
+    )
+    _extracted, _groups, _ids, findings = _extract_corpus({"r1": text})
+    money = [f for f in findings if f["kind"] == "money"]
+    assert len(money) == 2, money
