@@ -35,7 +35,7 @@ import hashlib
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -390,9 +390,10 @@ class Figure:
 def figures_of(mentions: list[dict]) -> list[Figure]:
     """The mentions of one article (span order) that have a study, as findings input."""
     words = statement_words(mentions)
+    intern = lambda v: sys.intern(v) if v is not None else None  # noqa: E731  # many figures share these
     return [
-        Figure(m["study_id"], m["kind"], m["metric"], m["unit"], m["year"], m["article_id"], m["span"]["start"], m["id"],
-               m["value"], m["qualifier"], m["subject"], w)
+        Figure(intern(m["study_id"]), intern(m["kind"]), intern(m["metric"]), intern(m["unit"]), m["year"], intern(m["article_id"]),
+               m["span"]["start"], m["id"], m["value"], intern(m["qualifier"]), intern(m["subject"]), w)
         for m, w in zip(mentions, words)
         if m.get("study_id")
     ]
@@ -444,15 +445,14 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
-def build_findings(figures: list[Figure], schema_version: str) -> list[dict]:
-    """findings.jsonl: the figures of each study grouped into findings, conflicts flagged."""
+def build_findings(figures: list[Figure], schema_version: str) -> Iterator[dict]:
+    """findings.jsonl: the figures of each study grouped into findings, conflicts flagged
+    (yielded group by group, so they need not all be held at once)."""
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for f in sorted(figures, key=lambda f: (f.article_id, f.start)):
         groups[(f.study_id, f.kind, f.metric or "", f.unit or "")].append(f)
-    out = []
     for key in sorted(groups):
-        out.extend(_group_findings(groups[key], schema_version))
-    return out
+        yield from _group_findings(groups.pop(key), schema_version)
 
 
 def _group_findings(figs: list[Figure], schema_version: str) -> list[dict]:

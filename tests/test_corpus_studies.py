@@ -126,7 +126,7 @@ def _extract_corpus(texts: dict[str, str]):
         for m in ex.mentions:
             m["study_id"] = ids.get((aid, m["study_id"])) if m["study_id"] else None
         figures += figures_of(ex.mentions)
-    return extracted, groups, ids, build_findings(figures, "1.1.0")
+    return extracted, groups, ids, list(build_findings(figures, "1.1.0"))
 
 
 def _corpus_texts() -> dict[str, str]:
