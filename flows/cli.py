@@ -158,6 +158,11 @@ def summary_text(s: dict, full: bool = False, report: Path | None = None) -> str
         f"cxmetrics: {_count(s['mentions'], 'mention')}: {kinds}",
         f"cxmetrics: {_count(s['rejected_mentions'], 'mention')} rejected by validation; see {Path(s['out']) / 'rejected.jsonl'}",
     ]
+    if "studies" in s:  # studies.jsonl, findings.jsonl
+        lines.append(
+            f"cxmetrics: {_count(s['studies'], 'study', 'studies')} ({s['shared_studies']} in several articles), "
+            f"{_count(s['findings'], 'finding')}, {_count(s['conflicts'], 'conflict')}"
+        )
     if report is not None:
         lines.append(f"cxmetrics: report: {report}")
     return "\n".join(lines)
@@ -284,6 +289,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from flows.export import ExportError, export
+
+    if not args.duckdb and not args.parquet:
+        return _error("export needs --duckdb FILE and/or --parquet DIR")
+    try:
+        counts = export(Path(args.out), Path(args.duckdb) if args.duckdb else None, Path(args.parquet) if args.parquet else None)
+    except ExportError as exc:
+        return _error(str(exc))
+    where = " and ".join(x for x in (args.duckdb, args.parquet and f"{args.parquet}/*.parquet") if x)
+    print(f"cxmetrics: exported {', '.join(f'{t} {n}' for t, n in counts.items())} to {where}")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     apply_prefect_settings()  # before Prefect is imported
     from flows.io import RunError, check_writable
@@ -346,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write the HTML review report for an output folder")
     _paths(rep, corpus=False)
     rep.set_defaults(func=cmd_report)
+
+    x = sub.add_parser("export", help="the output as tables (mentions, articles, studies, findings): DuckDB and/or Parquet")
+    _paths(x, corpus=False)
+    x.add_argument("--duckdb", metavar="FILE", help="write a DuckDB database file")
+    x.add_argument("--parquet", metavar="DIR", help="write one Parquet file per table into DIR")
+    x.set_defaults(func=cmd_export)
 
     s = sub.add_parser("serve", help="serve the flow on a schedule (a local Prefect server is started if none is set)")
     _paths(s)

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.io import atomic_writer, load_manifest
+from flows.report_studies import shared_mentions, write_study_pages
 from schemas.records import Kind, Metric
 
 _PALETTE = {
@@ -76,7 +77,7 @@ th[aria-sort=ascending]::after{content:' \\25B2';color:#1d1d1f}th[aria-sort=desc
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .filters,.pager{display:flex;gap:.75rem;flex-wrap:wrap;align-items:center;margin:.5rem 0}select,input,button{font:inherit;padding:.15rem .35rem}
 .charts{display:flex;gap:1.2rem;flex-wrap:wrap}.chart{background:#fff;padding:.5rem;border:1px solid #e5e5e5}
-.rejected{color:#a40000}.muted{color:#5f5f5f}table.stats{width:auto;min-width:13rem;table-layout:auto}
+.rejected{color:#a40000}tr.conflict td{background:#fff0f0}.chip.conflict{background:#b00020;color:#fff}.muted{color:#5f5f5f}table.stats{width:auto;min-width:13rem;table-layout:auto}
 .chip{display:inline-block;margin:.1rem .3rem .1rem 0;padding:0 .35rem;border-radius:3px;font-size:.82rem;color:#1d1d1f}
 .chip.rj{background:#fff;border:2px dashed #b00020;text-decoration:line-through}
 .layout{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.35fr);gap:1.2rem;align-items:start}
@@ -654,6 +655,9 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
     pages: dict[str, str] = {}
     article_no: dict[str, int] = {}
     old_pages = {p.name for p in (report / "articles").glob("*.html")}
+    shared = shared_mentions(out)  # studies (flows/report_studies.py): mentions of findings several articles report
+    mention_article: dict[str, str] = {}
+    titles: dict[str, str] = {}
 
     groups = _grouped(_iter_jsonl(out / "metrics.jsonl"))
     pending = next(groups, None)
@@ -679,6 +683,8 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
                     fh.write(render_article(a, text, ms, rej_by_article.get(aid, [])))
         else:
             quarantined.append(a)
+        titles[aid] = a.get("title") or ""
+        mention_article.update((m["id"], aid) for m in ms if m["id"] in shared)
         for m in ms:
             org = _org(m)
             year = m.get("year")
@@ -742,6 +748,8 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         if m and int(m.group(2)) >= (m_chunks.k if m.group(1) == "m" else a_chunks.k):
             f.unlink(missing_ok=True)
 
+    article_pages = {aid: page for page, aid in pages.items()}
+    studies_html = write_study_pages(out, report, article_pages, titles, mention_article, _page)
     n_mentions = len(fk)
     meta = {"n_mentions": n_mentions, "n_articles": n_articles, "chunk": MENTION_CHUNK, "achunk": ARTICLE_CHUNK, "page": PAGE_ROWS}
     charts = [f"<div class='chart'><h3>Mentions per source</h3>{bar_chart(dict(per_source))}</div>"]
@@ -779,6 +787,7 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         f"<div class='charts'>{STATS_START}{index_stats(counts)}{STATS_END}"
         f"{''.join(charts)}</div>"
         + (f"<h2>Quarantined articles ({len(quarantined)})</h2><table id='quarantined'><tbody>{q_rows}</tbody></table>{q_more}" if quarantined else "")
+        + studies_html
         + f"<h2>Articles ({n_articles})</h2><div class='filters'><label>search <input type='search' id='asearch' size='30' "
         "placeholder='title, file, source'></label> <span class='muted'><span id='ashown'></span> articles; click a heading to sort</span></div>"
         "<div class='pager' id='apager'></div>"

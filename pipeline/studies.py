@@ -313,6 +313,9 @@ class SourceTracker:
             cue = None
             for cue in _RE_CUE.finditer(window):
                 pass
+            if cue is None:  # a report's title is a cue too: 'uit de Reizigersbarometer van Panelwijzer'
+                for cue in _RE_TITLE_COMPOUND.finditer(window):
+                    pass
             if cue is None:
                 continue
             if m.re is _RE_VAN_INSTITUTION:

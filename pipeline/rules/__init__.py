@@ -153,6 +153,15 @@ TABLES: dict[str, dict[str, Any]] = {
             "institution_endings", "ministers", "places", "presenting_verbs", "own_publication",
         )
     },
+    # pipeline/study_details.py (method, population) and pipeline/corpus_studies.py (statement words)
+    "study_details": {
+        "methods": dict[str, list[Regex]],
+        "population_nouns": WORDS,
+        "generic_participants": WORDS,
+        "sample_cues": WORDS,
+        "sample_qualifiers": WORDS,
+        "statement_ignore": WORDS,
+    },
     "years": {
         "relative": dict[Word, int],
         "previous_of_explicit": WORDS,
@@ -185,6 +194,8 @@ class Example(_Strict):
     expect: list[Expected] = Field(default_factory=list)
     published: str | None = None  # for published.yaml: expected YYYY-MM(-DD)
     title: str | None = None  # for article examples: a title line to prepend
+    method: str | None = None  # for study_details.yaml: the study method the sentence states
+    population: str | None = None  # for study_details.yaml: the population the sentence states
 
 
 def _token_regexes(token: Any, path: str = "") -> list[tuple[str, Any]]:
