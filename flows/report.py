@@ -257,6 +257,12 @@ if(history.replaceState)history.replaceState(null,'','#m-'+id);}
 marks.forEach((m,id)=>m.addEventListener('click',ev=>{if(!getSelection().isCollapsed)return;select(id,'mark')}));
 rows.forEach((r,id)=>r.addEventListener('click',ev=>{if(ev.target.closest('button'))return;select(id,'row')}));
 function fromHash(){const h=decodeURIComponent(location.hash.slice(1));if(h.startsWith('m-'))select(h.slice(2),'hash');}
+const mt=document.getElementById('mentions');
+mt.querySelectorAll('th[data-sort]').forEach(th=>th.addEventListener('click',()=>{const c=Number(th.dataset.sort),num=th.hasAttribute('data-num');
+const dir=th.getAttribute('aria-sort')==='ascending'?-1:1;mt.querySelectorAll('th[data-sort]').forEach(h=>h.removeAttribute('aria-sort'));
+th.setAttribute('aria-sort',dir>0?'ascending':'descending');const tb=mt.tBodies[0],rs=[...tb.rows];
+const key=r=>{const t=r.cells[c].textContent.trim();return t===''?null:num?parseFloat(t):t.toLowerCase()};const at=r=>Number(r.cells[0].textContent);
+rs.sort((x,y)=>{const a=key(x),b=key(y);if(a===null||b===null)return (a===null)-(b===null)||at(x)-at(y);return (a<b?-1:a>b?1:0)*dir||at(x)-at(y)});tb.append(...rs);}));
 fromHash();window.addEventListener('hashchange',fromHash);
 """
 
@@ -327,6 +333,9 @@ def _review_panel() -> str:
     )
 
 
+_NUM_HEAD = " class='num' data-num"  # a heading of numbers: right-aligned, sorted as numbers
+
+
 def render_article(article: dict, text: str, mentions: list[dict], rejected: list[dict], review: dict | None = None) -> str:
     """The article text with every mention highlighted in place, beside a table of every mention in order.
 
@@ -371,9 +380,12 @@ def render_article(article: dict, text: str, mentions: list[dict], rejected: lis
             f"<td>{e(m.get('metric') or '')}</td><td class='num'>{m.get('year') or ''}</td><td>{e(src_txt)}</td>"
             f"<td><code>{e(m['rule'])}</code></td>{edit}</tr>"
         )
+    heads = [("#", True), ("text", False), ("value", True), ("unit", False), ("kind", False), ("qualifier", False), ("metric", False),
+             ("year", True), ("source", False), ("rule", False)]
     table = (
-        "<table id='mentions'><thead><tr><th class='num'>#</th><th>text</th><th class='num'>value</th><th>unit</th><th>kind</th><th>qualifier</th>"
-        f"<th>metric</th><th>year</th><th>source</th><th>rule</th>{edit_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<table id='mentions'><thead><tr>"
+        + "".join(f"<th{_NUM_HEAD if num else ''} data-sort='{c}'>{e(h)}</th>" for c, (h, num) in enumerate(heads))
+        + f"{edit_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     rej_rows = "".join(
         f"<tr id='m-r{k}' data-id='r{k}'><td>{e(r['candidate'].get('text', '') if isinstance(r.get('candidate'), dict) else '')}</td>"

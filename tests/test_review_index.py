@@ -229,3 +229,36 @@ def test_mention_table_sorts_by_its_headings_in_headless_chromium(run_dir):
         page.screenshot(path=str(ARTIFACTS / "index_mentions_sorted.png"))
         assert not errors, errors
         browser.close()
+
+
+@pytest.mark.browser
+def test_article_page_mention_table_sorts_by_its_headings(run_dir):
+    chromium, sync_playwright = chromium_and_playwright()
+    from flows.report import page_name
+
+    _corpus, out = run_dir
+    aid = "002_cfbf95d728658b65"
+    metrics = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == aid]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto((out / "report" / "articles" / page_name(aid)).as_uri())
+        cells = page.locator("#mentions tbody tr td:nth-child(3)")
+        page.click("#mentions th[data-sort='2']")
+        expect(page.locator("#mentions th[data-sort='2']")).to_have_attribute("aria-sort", "ascending")
+        assert [float(v) for v in cells.all_inner_texts()] == sorted(m["value"] for m in metrics)
+        page.click("#mentions th[data-sort='2']")
+        assert [float(v) for v in cells.all_inner_texts()] == sorted((m["value"] for m in metrics), reverse=True)
+        page.click("#mentions th[data-sort='4']")  # kind, by name
+        kinds = page.locator("#mentions tbody tr td:nth-child(5)").all_inner_texts()
+        assert kinds == sorted(m["kind"] for m in metrics)
+        page.click("#mentions th[data-sort='0']")  # back to the order of the text
+        assert page.locator("#mentions tbody tr td:nth-child(1)").all_inner_texts() == [str(n) for n in range(1, len(metrics) + 1)]
+        m = metrics[5]
+        page.click(f"mark[data-id='{m['id']}']")  # marks and rows still select each other
+        assert page.locator("tr.sel").get_attribute("data-id") == m["id"]
+        page.screenshot(path=str(ARTIFACTS / "article_sorted.png"))
+        assert not errors, errors
+        browser.close()
