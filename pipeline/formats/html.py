@@ -167,8 +167,8 @@ def page_metadata(tree) -> tuple[list[str], str | None]:
                 titles.append(node[key])
     titles += [meta[k] for k in _TITLE_META if k in meta]
     h1 = next(iter(tree.iter("h1")), None)
-    if h1 is not None:
-        titles.append(h1.text_content())
+    if h1 is not None:  # its text, not the code of a script or style inside it ('<h1><script>...')
+        titles.append("".join(h1.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")))
     title_el = next(iter(tree.iter("title")), None)
     if title_el is not None and title_el.text:
         raw = tidy_line(title_el.text)
