@@ -258,6 +258,12 @@ if(history.replaceState)history.replaceState(null,'','#m-'+id);}
 marks.forEach((m,id)=>m.addEventListener('click',ev=>{if(!getSelection().isCollapsed)return;select(id,'mark')}));
 rows.forEach((r,id)=>r.addEventListener('click',ev=>{if(ev.target.closest('button'))return;select(id,'row')}));
 function fromHash(){const h=decodeURIComponent(location.hash.slice(1));if(h.startsWith('m-'))select(h.slice(2),'hash');}
+const mt=document.getElementById('mentions');
+mt.querySelectorAll('th[data-sort]').forEach(th=>th.addEventListener('click',()=>{const c=Number(th.dataset.sort),num=th.hasAttribute('data-num');
+const dir=th.getAttribute('aria-sort')==='ascending'?-1:1;mt.querySelectorAll('th[data-sort]').forEach(h=>h.removeAttribute('aria-sort'));
+th.setAttribute('aria-sort',dir>0?'ascending':'descending');const tb=mt.tBodies[0],rs=[...tb.rows];
+const key=r=>{const t=r.cells[c].textContent.trim();return t===''?null:num?parseFloat(t):t.toLowerCase()};const at=r=>Number(r.cells[0].textContent);
+rs.sort((x,y)=>{const a=key(x),b=key(y);if(a===null||b===null)return (a===null)-(b===null)||at(x)-at(y);return (a<b?-1:a>b?1:0)*dir||at(x)-at(y)});tb.append(...rs);}));
 fromHash();window.addEventListener('hashchange',fromHash);
 """
 
@@ -328,6 +334,9 @@ def _review_panel() -> str:
     )
 
 
+_NUM_HEAD = " class='num' data-num"  # a heading of numbers: right-aligned, sorted as numbers
+
+
 def render_article(article: dict, text: str, mentions: list[dict], rejected: list[dict], review: dict | None = None) -> str:
     """The article text with every mention highlighted in place, beside a table of every mention in order.
 
@@ -372,9 +381,12 @@ def render_article(article: dict, text: str, mentions: list[dict], rejected: lis
             f"<td>{e(m.get('metric') or '')}</td><td class='num'>{m.get('year') or ''}</td><td>{e(src_txt)}</td>"
             f"<td><code>{e(m['rule'])}</code></td>{edit}</tr>"
         )
+    heads = [("#", True), ("text", False), ("value", True), ("unit", False), ("kind", False), ("qualifier", False), ("metric", False),
+             ("year", True), ("source", False), ("rule", False)]
     table = (
-        "<table id='mentions'><thead><tr><th class='num'>#</th><th>text</th><th class='num'>value</th><th>unit</th><th>kind</th><th>qualifier</th>"
-        f"<th>metric</th><th>year</th><th>source</th><th>rule</th>{edit_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<table id='mentions'><thead><tr>"
+        + "".join(f"<th{_NUM_HEAD if num else ''} data-sort='{c}'>{e(h)}</th>" for c, (h, num) in enumerate(heads))
+        + f"{edit_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     rej_rows = "".join(
         f"<tr id='m-r{k}' data-id='r{k}'><td>{e(r['candidate'].get('text', '') if isinstance(r.get('candidate'), dict) else '')}</td>"
@@ -469,17 +481,25 @@ async function keyOf(c){const D=await facets();
 if(c==='k')return i=>D.k[i]>>4;if(c==='m')return i=>(D.k[i]&15)||null;
 if(c==='y'){const r=ranks('year');return i=>D.y[i]?r.get(D.y[i]):null}if(c==='s'){const r=ranks('source');return i=>D.s[i]?r.get(D.s[i]):null}
 const K=await sortKeys();return c==='a'?(i=>K.a[i]):(i=>K.v[i]);}
-async function ordered(idx){const key=await keyOf(msort),n=idx.length,ks=new Float64Array(n),none=new Uint8Array(n);
-for(let j=0;j<n;j++){const v=key(idx[j]);if(v==null)none[j]=1;else ks[j]=v}
-const ord=Array.from({length:n},(_,j)=>j);ord.sort((x,y)=>(none[x]-none[y])||(ks[x]-ks[y])*mdir||x-y);
-const out=new Int32Array(n);for(let j=0;j<n;j++)out[j]=idx[ord[j]];return out;}
+// every row in the order of a heading, computed once per heading and direction with native numeric sorts (a key's
+// rank and the row packed into one float), then any filter's rows are picked from it in one pass
+const PERM={},M26=67108864;
+async function perm(c,dir){const id=c+dir;if(PERM[id])return PERM[id];const key=await keyOf(c),n=META.n_mentions;
+const rows=[],none=[],ks=[];for(let i=0;i<n;i++){const v=key(i);if(v==null)none.push(i);else{rows.push(i);ks.push(v)}}
+const u=Float64Array.from(ks).sort(),packed=new Float64Array(rows.length);
+for(let j=0;j<rows.length;j++){let lo=0,hi=u.length-1;const v=ks[j];while(lo<hi){const mid=(lo+hi)>>1;if(u[mid]<v)lo=mid+1;else hi=mid}
+packed[j]=(dir>0?lo:u.length-1-lo)*M26+rows[j]}packed.sort();
+const out=new Int32Array(n);for(let j=0;j<packed.length;j++)out[j]=packed[j]%M26;out.set(none,packed.length);return PERM[id]=out;}
+async function ordered(idx){const P=await perm(msort,mdir),n=META.n_mentions;if(idx.length===n)return P;
+const keep=new Uint8Array(n);for(let j=0;j<idx.length;j++)keep[idx[j]]=1;
+const out=new Int32Array(idx.length);let c=0;for(let j=0;j<n;j++){const i=P[j];if(keep[i])out[c++]=i}return out;}
 sortable(document.getElementById('mentions'),(c,d,label)=>{msort=c;mdir=d;mlabel=label;cxApply()});
 function code(name){const v=document.querySelector('select[data-col='+name+']').value;return v===''?-1:Number(v);}
 async function cxApply(){const f={k:code('kind'),m:code('metric'),y:code('year'),s:code('source')};mpage=0;let idx=null;
 if(!(f.k<0&&f.m<0&&f.y<0&&f.s<0)){const D=await facets();const n=META.n_mentions,out=new Int32Array(n);let c=0;
 for(let i=0;i<n;i++){const km=D.k[i];if(f.k>=0&&(km>>4)!==f.k)continue;if(f.m>=0&&(km&15)!==f.m)continue;if(f.y>=0&&D.y[i]!==f.y)continue;if(f.s>=0&&D.s[i]!==f.s)continue;out[c++]=i}
 idx=out.subarray(0,c)}
-if(msort!==null){if(!idx){idx=new Int32Array(META.n_mentions);for(let i=0;i<idx.length;i++)idx[i]=i}idx=await ordered(idx)}
+if(msort!==null)idx=idx?await ordered(idx):await perm(msort,mdir);
 result=idx;document.getElementById('morder').textContent=msort===null?'by kind, metric, then article':'by '+mlabel.trim()+(mdir>0?', ascending':', descending')+' (none last)';
 await showMentions();}
 window.cxApply=cxApply;

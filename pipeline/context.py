@@ -201,19 +201,19 @@ _INDEX_TERMS = tuple(METRICS["index_terms"])
 _SCORE_NOUNS = set(METRICS["score_nouns"])
 
 
-def _grade(doc: Doc, i: int, sent: Span, beyond_scale: bool = False) -> bool:
+def _grade(doc: Doc, i: int, sent: Span) -> bool:
     """'Klanten geven de dienstverlening gemiddeld een 7,5': 'een' + a 1..10 value, a decimal
     one anywhere ('komen uit op een 4,6', 'met een verdienstelijke 7,76'), a whole one
     ('een 8', 'een magere zes') in a sentence whose verb grades something.
 
-    With ``beyond_scale``, a value of two digits off the scale counts too where a verb grades
-    ('Klanten geven de winkel een 12'): a grade that validation rejects (grade_out_of_range).
+    A bare value of two digits off the scale counts too where a verb grades ('Klanten geven
+    de winkel een 12'): a grade that validation rejects (grade_out_of_range).
     """
     tok = doc[i]
     on_scale = True
     if tok._.numform == "digits":
         on_scale = bool(_GRADE_TEXT.fullmatch(tok.text))
-        if not on_scale and not (beyond_scale and _OFF_SCALE_GRADE_TEXT.fullmatch(tok.text)):
+        if not on_scale and not (_OFF_SCALE_GRADE_TEXT.fullmatch(tok.text) and _is_bare(doc, i)):
             return False
     elif tok._.numform != "word" or tok._.num is None or not (1 <= tok._.num <= 10) or tok._.num != int(tok._.num):
         return False
@@ -322,7 +322,7 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
             off_scale = carried
     else:
         metric = None
-    if metric is None and _grade(doc, i, sent, beyond_scale=_is_bare(doc, i)):
+    if metric is None and _grade(doc, i, sent):
         graded_by_customers = _GRADE_CUSTOMERS.search(sent_text(doc, i).lower())
         if not graded_by_customers:
             carried = carried_score_term(doc, i, terms)

@@ -7,6 +7,7 @@ Browser tests save screenshots under tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -15,11 +16,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, chromium_and_playwright
+from .test_report import ARGS, expect
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 ARTICLES = {
     "gemeente.txt": "Wachttijden bij de gemeente\n\nUit onderzoek van Publiek Contact blijkt dat 72 procent van de bellers binnen een minuut"
@@ -120,10 +120,20 @@ def _rows(js: str) -> list:
     return json.loads(m.group(1)) if m else []
 
 
-def expect(locator):
-    from playwright.sync_api import expect as _expect  # polls without eval(): the report's CSP forbids it
-
-    return _expect(locator)
+@contextlib.contextmanager
+def opened(url: str):
+    """A page of headless Chromium at ``url``; fails when a script on it threw."""
+    chromium, sync_playwright = chromium_and_playwright()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url)
+        yield page
+        assert not errors, errors
+        browser.close()
 
 
 def _values(page) -> list[float]:
@@ -132,19 +142,12 @@ def _values(page) -> list[float]:
 
 @pytest.mark.browser
 def test_article_list_search_and_sort_in_headless_chromium(run_dir):
-    chromium, sync_playwright = chromium_and_playwright()
     _corpus, out = run_dir
     articles = _read(out / "articles.jsonl")
     metrics = _read(out / "metrics.jsonl")
     counts = {a["article_id"]: sum(m["article_id"] == a["article_id"] for m in metrics) for a in articles}
     zendesk = {m["article_id"] for m in metrics if (m.get("source") or {}).get("organization") == "Zendesk"}
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto((out / "report" / "index.html").as_uri())
+    with opened((out / "report" / "index.html").as_uri()) as page:
         page.evaluate("window.cxReady")
         titles = page.locator("#articles tbody tr td:first-child a")
         assert page.locator("#articles tbody tr").count() == len(articles)
@@ -172,21 +175,13 @@ def test_article_list_search_and_sort_in_headless_chromium(run_dir):
         names = titles.all_inner_texts()
         assert names == sorted(names, key=str.lower) and len(names) == len(articles)
         page.screenshot(path=str(ARTIFACTS / "index_articles_sorted.png"), full_page=True)
-        assert not errors, errors
-        browser.close()
 
 
 @pytest.mark.browser
 def test_mention_table_sorts_by_its_headings_in_headless_chromium(run_dir):
-    chromium, sync_playwright = chromium_and_playwright()
     _corpus, out = run_dir
     metrics = _read(out / "metrics.jsonl")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto((out / "report" / "index.html").as_uri())
+    with opened((out / "report" / "index.html").as_uri()) as page:
         page.evaluate("window.cxReady")
 
         page.click("#mentions th[data-sort='v']")
@@ -227,5 +222,28 @@ def test_mention_table_sorts_by_its_headings_in_headless_chromium(run_dir):
         ids = page.locator("#mentions tbody tr td:nth-child(1)").all_inner_texts()
         assert ids == sorted(ids) and ids[0] == min(m["article_id"] for m in metrics)
         page.screenshot(path=str(ARTIFACTS / "index_mentions_sorted.png"))
-        assert not errors, errors
-        browser.close()
+
+
+@pytest.mark.browser
+def test_article_page_mention_table_sorts_by_its_headings(run_dir):
+    from flows.report import page_name
+
+    _corpus, out = run_dir
+    aid = "002_cfbf95d728658b65"
+    metrics = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == aid]
+    with opened((out / "report" / "articles" / page_name(aid)).as_uri()) as page:
+        cells = page.locator("#mentions tbody tr td:nth-child(3)")
+        page.click("#mentions th[data-sort='2']")
+        expect(page.locator("#mentions th[data-sort='2']")).to_have_attribute("aria-sort", "ascending")
+        assert [float(v) for v in cells.all_inner_texts()] == sorted(m["value"] for m in metrics)
+        page.click("#mentions th[data-sort='2']")
+        assert [float(v) for v in cells.all_inner_texts()] == sorted((m["value"] for m in metrics), reverse=True)
+        page.click("#mentions th[data-sort='4']")  # kind, by name
+        kinds = page.locator("#mentions tbody tr td:nth-child(5)").all_inner_texts()
+        assert kinds == sorted(m["kind"] for m in metrics)
+        page.click("#mentions th[data-sort='0']")  # back to the order of the text
+        assert page.locator("#mentions tbody tr td:nth-child(1)").all_inner_texts() == [str(n) for n in range(1, len(metrics) + 1)]
+        m = metrics[5]
+        page.click(f"mark[data-id='{m['id']}']")  # marks and rows still select each other
+        assert page.locator("tr.sel").get_attribute("data-id") == m["id"]
+        page.screenshot(path=str(ARTIFACTS / "article_sorted.png"))
