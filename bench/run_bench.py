@@ -13,6 +13,19 @@ process so peak memory is that phase's own:
 
 Flow phases are timed inside the process, around the flow call only, with the
 Prefect server already up (its start-up is a constant, not throughput).
+
+Then the ratios of issue 14, each timed as a whole command (start-up included),
+on the same files:
+
+5. the extractor against spaCy's bare Dutch tokenizer, per core, in one process;
+6. a cold ``cxmetrics run`` against the bare tokenizer as a command (``python -c``:
+   import spaCy, read and tokenize every file), with 2 worker processes and with 1;
+7. a rerun with nothing changed against a trivial Prefect flow (both with Prefect's
+   temporary server), and the same rerun while ``cxmetrics serve`` is up;
+8. drop to data: ``cxmetrics serve --interval 3600`` up, one article dropped into
+   its corpus, seconds until its figures are in ``out/metrics.jsonl``.
+
+``--ratios-only`` skips 1-4.
 """
 
 from __future__ import annotations
@@ -79,6 +92,151 @@ def phase(kind: str, corpus: str, out: str) -> dict:
     return {"phase": kind, "articles": len(files), "seconds": round(elapsed, 3), "mentions": n, "peak_mb": round(peak_mb, 1)}
 
 
+TOKENIZE = """
+import sys, time
+from pathlib import Path
+import spacy
+tok = spacy.blank("nl").tokenizer
+n = 0
+for f in sorted(Path(sys.argv[1]).glob("*.txt")):
+    n += len(tok(f.read_text(encoding="utf-8")))
+print(n)
+"""
+
+TRIVIAL_FLOW = """
+from flows.settings import apply_prefect_settings
+apply_prefect_settings()
+from prefect import flow
+
+@flow
+def trivial() -> int:
+    return 1
+
+trivial()
+"""
+
+
+def _env(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(home)
+    return env
+
+
+def _timed(cmd: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return time.perf_counter() - t0
+
+
+def per_core(corpus: Path) -> dict:
+    """Articles per second of the extractor and of the bare tokenizer, in this process, CPU time."""
+    import spacy
+
+    from pipeline.article import build_article
+    from pipeline.extract import extract
+
+    files = sorted(corpus.glob("*.txt"))
+    arts = [build_article(f.name, f.read_bytes()) for f in files]
+    extract(arts[0])
+    tok = spacy.blank("nl").tokenizer
+    t0 = time.process_time()
+    for a in arts:
+        tok(a.text)
+    t_tok = time.process_time() - t0
+    t0 = time.process_time()
+    for a in arts:
+        extract(a)
+    t_ext = time.process_time() - t0
+    return {"tokenizer": len(arts) / t_tok, "extractor": len(arts) / t_ext}
+
+
+def drop_to_data(tmp: Path, env: dict, settle: float = 2.0) -> float:
+    """Seconds from dropping an article into a served corpus to its figures in the output."""
+    import signal
+
+    corpus, out = tmp / "serve-corpus", tmp / "serve-out"
+    corpus.mkdir()
+    seeds = sorted((ROOT / "corpus").glob("*.txt"))
+    for p in seeds[:2]:
+        (corpus / p.name).write_bytes(p.read_bytes())
+    cmd = [str(ROOT / ".venv" / "bin" / "cxmetrics"), "serve", "--corpus", str(corpus), "--out", str(out),
+           "--state", str(tmp / "serve-state"), "--interval", "3600", "--settle", str(settle)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def ids() -> set[str]:
+        try:
+            return {json.loads(line)["article_id"] for line in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines()}
+        except (OSError, ValueError):
+            return set()
+
+    try:
+        deadline = time.monotonic() + 300
+        while len(ids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(5)  # the catch-up run is over
+        t0 = time.monotonic()
+        (corpus / "dropped.txt").write_bytes(seeds[3].read_bytes())
+        while "dropped" not in ids():
+            if time.monotonic() - t0 > 300:
+                raise RuntimeError("the dropped article never reached the output")
+            time.sleep(0.1)
+        return time.monotonic() - t0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+
+
+def serve_rerun(tmp: Path, corpus: Path, out: Path, env: dict) -> float:
+    """A rerun with nothing changed while `cxmetrics serve` serves the same output."""
+    import signal
+
+    cli = str(ROOT / ".venv" / "bin" / "cxmetrics")
+    proc = subprocess.Popen([cli, "serve", "--corpus", str(corpus), "--out", str(out), "--state", str(tmp / "state2"),
+                             "--interval", "3600"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (out / ".cxmetrics" / "serve.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(10)  # its catch-up run (nothing to do) is over
+        return min(_timed([cli, "run", "--corpus", str(corpus), "--out", str(out), "--wait", "60"], env) for _ in range(3))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+
+
+def ratios(tmp: Path, corpus: Path) -> list[tuple[str, str, str]]:
+    env = _env(tmp / "prefect-home")
+    cli = str(ROOT / ".venv" / "bin" / "cxmetrics")
+    py = sys.executable
+    _timed([py, "-c", TRIVIAL_FLOW], env)  # creates the Prefect database once
+    pc = json.loads(subprocess.run([sys.executable, __file__, "--phase", "per-core", "--corpus", str(corpus)],
+                                   capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip().splitlines()[-1])
+    n = len(list(corpus.glob("*.txt")))
+    t_tok = _timed([py, "-c", TOKENIZE, str(corpus)], env)
+    cold = {}
+    for w in ("1", "2"):
+        out = tmp / f"out-w{w}"
+        cold[w] = _timed([cli, "run", "--corpus", str(corpus), "--out", str(out), "--no-report", "--workers", w], env)
+    rerun = min(_timed([cli, "run", "--corpus", str(corpus), "--out", str(tmp / "out-w2"), "--no-report"], env) for _ in range(3))
+    trivial = min(_timed([py, "-c", TRIVIAL_FLOW], env) for _ in range(3))
+    served = serve_rerun(tmp, corpus, tmp / "out-w2", env)
+    latency = drop_to_data(tmp, env)
+    return [
+        ("extractor vs bare tokenizer, per core (CPU time)", f"{pc['extractor']:.0f} vs {pc['tokenizer']:.0f} articles/s",
+         f"{pc['extractor'] / pc['tokenizer']:.3f}"),
+        ("cold `cxmetrics run`, 2 processes, vs bare tokenizer command (start-up included)",
+         f"{n / cold['2']:.0f} vs {n / t_tok:.0f} articles/s ({cold['2']:.1f} s vs {t_tok:.1f} s)", f"{t_tok / cold['2']:.3f}"),
+        ("cold `cxmetrics run`, 1 process, vs bare tokenizer command",
+         f"{n / cold['1']:.0f} articles/s ({cold['1']:.1f} s)", f"{t_tok / cold['1']:.3f}"),
+        ("2 processes vs 1 (cold run)", f"{cold['1']:.1f} s / {cold['2']:.1f} s", f"{cold['1'] / cold['2']:.2f}"),
+        ("rerun, nothing changed, vs trivial Prefect flow (temporary server)",
+         f"{rerun:.1f} s vs {trivial:.1f} s (+{rerun - trivial:.1f} s)", f"{rerun / trivial:.2f}"),
+        ("rerun, nothing changed, with `serve` up, vs trivial flow", f"{served:.1f} s vs {trivial:.1f} s", f"{served / trivial:.2f}"),
+        ("drop to data, `serve --interval 3600`", f"{latency:.1f} s", f"{latency / 20:.2f} of the 20 s target"),
+    ]
+
+
 def run_phase(kind: str, corpus: Path, out: Path) -> dict:
     r = subprocess.run(
         [sys.executable, __file__, "--phase", kind, "--corpus", str(corpus), "--out", str(out)],
@@ -93,9 +251,24 @@ def main() -> None:
     ap.add_argument("--phase")
     ap.add_argument("--corpus")
     ap.add_argument("--out")
+    ap.add_argument("--ratios-only", action="store_true", help="only the ratios of issue 14 (phases 5-8)")
     args = ap.parse_args()
+    if args.phase == "per-core":
+        print(json.dumps(per_core(Path(args.corpus))))
+        return
     if args.phase:
         print(json.dumps(phase(args.phase, args.corpus, args.out)))
+        return
+    if args.ratios_only:
+        with tempfile.TemporaryDirectory(prefix="cxbench-") as tmp:
+            tmp = Path(tmp)
+            synthesize(tmp / "corpus", args.n)
+            rows = ratios(tmp, tmp / "corpus")
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; N={args.n}")
+        print("| measure | figures | ratio |")
+        print("|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
         return
     with tempfile.TemporaryDirectory(prefix="cxbench-") as tmp:
         tmp = Path(tmp)

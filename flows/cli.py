@@ -50,24 +50,6 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-class _Progress:
-    """A one-line progress bar on stderr for long runs (only on a terminal)."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.start = time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < 50:
-            return
-        width = 30
-        filled = int(width * done / total) if total else width
-        rate = done / max(time.monotonic() - self.start, 1e-6)
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles, {rate:.0f}/s", end="", file=sys.stderr)
-        if done >= total:
-            print(file=sys.stderr)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.io import RunError, check_writable, run_lock
     from pipeline.rules import RuleFileError, load_all_rules
@@ -82,9 +64,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         load_all_rules()  # a bad rule file: one line here, not in a task's traceback
     except (RunError, RuleFileError) as exc:
         return _error(str(exc))
+    _use_serving_server(out)
     apply_prefect_settings()  # before Prefect is imported
+    workers = 1 if args.dask else args.workers
+    _warm_up_workers(corpus, out, args, workers)
     from flows.extract_flow import extract_corpus
+    from flows.progress import Progress
 
+    progress = Progress()
     flow_fn = extract_corpus
     if args.dask:
         from flows.dask_runner import dask_task_runner
@@ -99,18 +86,46 @@ def cmd_run(args: argparse.Namespace) -> int:
             max_bytes=args.max_bytes,
             lock_wait_seconds=args.wait,
             report=not args.no_report,
-            progress=_Progress(),
+            progress=progress,
             corrections=args.corrections,
             parse_seconds=args.parse_seconds,
+            workers=workers,
             return_state=True,
         )
         summary = state.result()
     except RunError as exc:
         return _error(str(exc))
+    finally:
+        progress.close()
     _settle(state.state_details.flow_run_id, summary["tasks"])
     report = out / "report" / "index.html"
     print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
     return EXIT_OK
+
+
+def _use_serving_server(out: Path) -> None:
+    """With `cxmetrics serve` up on this output, run against its Prefect server: the run shows
+    there like the served ones, and no temporary server has to start (most of a short run)."""
+    import os
+
+    from flows.serve import running_server
+
+    if os.environ.get("PREFECT_API_URL"):
+        return  # the user chose a server
+    url = running_server(out)
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+
+
+def _warm_up_workers(corpus: Path, out: Path, args: argparse.Namespace, workers: int | None) -> None:
+    """Start the extraction processes now when the run will need them, so they load the
+    pipeline while Prefect starts (flows/parallel.py)."""
+    from flows.parallel import expected_work, warm_up, workers_for
+
+    if workers == 1:
+        return
+    n = workers_for(expected_work(corpus, out, args.full, args.max_bytes), workers)
+    warm_up(n)
 
 
 def _settle(flow_run_id, n_tasks: int, timeout: float = 10.0) -> None:
@@ -314,7 +329,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         load_all_rules()
     except (RunError, RuleFileError) as exc:
         return _error(str(exc))
-    return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state))
+    return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state),
+                 settle=args.settle)
 
 
 def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
@@ -334,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--full", action="store_true", help="ignore the manifest: process every article again")
     r.add_argument("--dask", metavar="ADDRESS", help="run tasks on a Dask cluster (scheduler address, or 'local')")
     r.add_argument("--batch-size", type=_at_least(1), default=200, help="articles per task (default: 200)")
+    r.add_argument(
+        "--workers", type=_at_least(1), default=None,
+        help="processes that extract (default: every core when there are 100 or more articles to extract, else 1)",
+    )
     r.add_argument("--max-bytes", type=_at_least(1), default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
     r.add_argument("--wait", type=_at_least(0, float), default=0.0, help="seconds to wait for another run on the same output to end")
     r.add_argument(
@@ -378,6 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = s.add_mutually_exclusive_group()
     g.add_argument("--cron", help="cron expression, e.g. '*/10 * * * *'")
     g.add_argument("--interval", type=_at_least(1), help="seconds between runs (default: 600)")
+    s.add_argument(
+        "--settle", type=_at_least(0.1, float), default=2.0,
+        help="a run starts this many seconds after files in the corpus stop changing (default: 2)",
+    )
     s.set_defaults(func=cmd_serve)
     return p
 

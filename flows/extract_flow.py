@@ -45,6 +45,7 @@ from flows.io import (
     sync_text,
     text_relpath,
 )
+from flows.parallel import map_parts, workers_for
 from flows.timelimit import DEFAULT_PARSE_SECONDS, reader
 from flows.testhooks import pause_at
 from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
@@ -126,12 +127,24 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: flo
 
 @task(name="extract-batch", retries=2, retry_delay_seconds=1)
 def extract_batch(
-    corpus: str, out: str, entries: list[Entry], max_bytes: int, version: str, parse_seconds: float = DEFAULT_PARSE_SECONDS
+    corpus: str,
+    out: str,
+    entries: list[Entry],
+    max_bytes: int,
+    version: str,
+    parse_seconds: float = DEFAULT_PARSE_SECONDS,
+    workers: int = 1,
 ) -> list[dict]:
     """Extract a batch of articles into the cache; return one small summary per article.
 
+    With ``workers`` > 1 the batch is split over that many worker processes (``flows.parallel``).
     Retries cover transient I/O errors writing the cache; bad input never raises.
     """
+    return map_parts(extract_entries, entries, workers, corpus, out, max_bytes, version, parse_seconds)
+
+
+def extract_entries(corpus: str, out: str, max_bytes: int, version: str, parse_seconds: float, entries: list[Entry]) -> list[dict]:
+    """The body of ``extract_batch``: a plain function, so worker processes can run it."""
     corpus_p, out_p = Path(corpus), Path(out)
     summaries = []
     for entry in entries:
@@ -375,8 +388,12 @@ def extract_corpus(
     progress: Callable[[int, int], None] | None = None,
     corrections: str | None = None,
     parse_seconds: float = DEFAULT_PARSE_SECONDS,
+    workers: int | None = None,
 ) -> dict:
     """List the corpus, extract new and changed articles in batches, write the three files.
+
+    ``workers``: processes that extract (``flows.parallel``); by default every core when
+    there are many articles to extract, else one. The output does not depend on it.
 
     Editors' corrections (``corrections``, default ``corrections.jsonl`` in the corpus)
     are applied to the output after extraction. With ``report=True`` the HTML review
@@ -412,8 +429,11 @@ def extract_corpus(
         summary.deleted = sum(1 for p in known if p not in listed)
 
         done = 0
+        if progress and todo:
+            progress(0, len(todo))
+        n_workers = workers_for(len(todo), workers)
         futures = [
-            extract_batch.submit(str(corpus_p), str(out_p), b, max_bytes, version, parse_seconds)
+            extract_batch.submit(str(corpus_p), str(out_p), b, max_bytes, version, parse_seconds, n_workers)
             for b in _chunks(todo, batch_size)
         ]
         summary.tasks = len(futures)

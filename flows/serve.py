@@ -6,11 +6,19 @@ them up. Prefect refuses schedules on its temporary in-process server
 is not set we start a real local ``prefect server`` process (SQLite under
 ``.state/prefect``), point the flow at it, and stop it on exit. When
 ``PREFECT_API_URL`` is set, that server is used and nothing is started.
+
+Drop to data: serving starts with one run at once (catching up on what changed
+while it was down), then watches the corpus (``flows.watch``) and asks the
+deployment for a run a few seconds after files stop changing; the schedule stays
+as the safety net. While it serves, ``serve.json`` beside the output's manifest
+names its server, so a manual ``cxmetrics run`` on the same output uses that
+server instead of starting Prefect's temporary one (``running_server``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -22,11 +30,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.settings import local_server_env
+from flows.watch import SETTLE_SECONDS, start_watcher
 
 DEFAULT_INTERVAL = 600
 DEPLOYMENT = "cxmetrics-scheduled"
 DRAIN_SECONDS = 300.0  # how long SIGTERM waits for a run in progress before cancelling it
 STATE = Path(".state")
+# how often the runner asks its server for runs to start (Prefect's default is 10 s): a
+# run the watcher asks for starts within this, and asking costs the local server little
+POLL_SECONDS = 1.0
+SERVE_FILE = "serve.json"
 
 
 def _free_port() -> int:
@@ -79,7 +92,7 @@ def local_server(state: Path = STATE, startup_timeout: float = 120.0) -> Iterato
         log.close()
 
 
-def _serve_flow(corpus: str, out: str, cron: str | None, interval: int | None) -> None:
+def _serve_flow(corpus: str, out: str, cron: str | None, interval: int | None, settle: float = SETTLE_SECONDS) -> None:
     """Register the deployment and poll for its scheduled runs until stopped.
 
     This is what ``Flow.serve`` does, except for how SIGTERM stops it (see below).
@@ -122,7 +135,7 @@ def _serve_flow(corpus: str, out: str, cron: str | None, interval: int | None) -
     schedule = {"cron": cron} if cron else {"interval": interval or DEFAULT_INTERVAL}
     # limit=1: one run at a time; a run due while another is still going waits for the
     # next poll instead of queueing on the output lock
-    runner = _DrainingRunner(name=DEPLOYMENT, pause_on_shutdown=False, limit=1)
+    runner = _DrainingRunner(name=DEPLOYMENT, pause_on_shutdown=False, limit=1, query_seconds=POLL_SECONDS)
     deployment_id = runner.add_flow(
         extract_corpus,
         name=DEPLOYMENT,
@@ -136,7 +149,74 @@ def _serve_flow(corpus: str, out: str, cron: str | None, interval: int | None) -
         f"corpus {corpus}, output {out}. Ctrl-C or SIGTERM stops it.",
         flush=True,
     )
-    asyncio.run(runner.start())
+    trigger = RunTrigger(deployment_id)
+    trigger("catch-up")  # at once: what changed while serve was down
+
+    out_p = Path(out)
+    stop_watching = start_watcher(Path(corpus), lambda paths: trigger("files-changed", paths), settle=settle, ignore=[out_p])
+    announce = _announce(out_p, deployment_id)
+    try:
+        asyncio.run(runner.start())
+    finally:
+        stop_watching.set()
+        announce.unlink(missing_ok=True)
+
+
+class RunTrigger:
+    """Asks the deployment for a run now (the runner starts it at its next poll).
+
+    No second run is asked for while the last one asked for has not started yet: that
+    one lists the corpus when it starts, so it takes the newer changes too. A run that
+    is already going may have listed the corpus before a change, so then another is
+    asked for; it starts when the first is done (one run at a time).
+    """
+
+    def __init__(self, deployment_id) -> None:
+        self.deployment_id = deployment_id
+        self.last = None
+
+    def __call__(self, why: str, paths: list[str] | None = None) -> None:
+        from prefect.client.orchestration import get_client
+
+        try:
+            with get_client(sync_client=True) as client:
+                if self.last is not None:
+                    state = client.read_flow_run(self.last).state
+                    if state is not None and (state.is_scheduled() or state.is_pending()):
+                        return
+                run = client.create_flow_run_from_deployment(self.deployment_id, tags=["cxmetrics", why])
+                self.last = run.id
+        except Exception as exc:  # the schedule still runs
+            print(f"cxmetrics: could not start a run ({why}): {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            return
+        what = f": {len(paths)} file(s) changed" if paths else ""
+        print(f"cxmetrics: run {run.name} asked for ({why}{what})", flush=True)
+
+
+def _announce(out: Path, deployment_id) -> Path:
+    """Write ``serve.json`` next to the output's manifest: which server serves this output."""
+    from flows.io import state_dir
+
+    path = state_dir(out) / SERVE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{SERVE_FILE}.tmp")
+    tmp.write_text(json.dumps({"api_url": os.environ.get("PREFECT_API_URL"), "pid": os.getpid(),
+                               "deployment_id": str(deployment_id)}), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def running_server(out: Path) -> str | None:
+    """The API URL of a ``cxmetrics serve`` serving ``out``, if one is up and answering."""
+    from flows.io import state_dir
+
+    try:
+        info = json.loads((state_dir(out) / SERVE_FILE).read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)  # the serving process is alive
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    url = info.get("api_url")
+    return url if url and _healthy(url) else None
 
 
 def _interrupt(*_: object) -> None:
@@ -144,7 +224,12 @@ def _interrupt(*_: object) -> None:
 
 
 def serve(
-    corpus: str = "corpus", out: str = "out", cron: str | None = None, interval: int | None = None, state: Path = STATE
+    corpus: str = "corpus",
+    out: str = "out",
+    cron: str | None = None,
+    interval: int | None = None,
+    state: Path = STATE,
+    settle: float = SETTLE_SECONDS,
 ) -> int:
     """Serve until interrupted (Ctrl-C or SIGTERM); returns the exit code."""
     if not Path(corpus).is_dir():
@@ -153,12 +238,12 @@ def serve(
     signal.signal(signal.SIGTERM, _interrupt)  # also while the local server is starting
     try:
         if os.environ.get("PREFECT_API_URL"):
-            _serve_flow(corpus, out, cron, interval)
+            _serve_flow(corpus, out, cron, interval, settle)
         else:
             with local_server(state) as api_url:
                 os.environ["PREFECT_API_URL"] = api_url
                 print(f"cxmetrics: started a local Prefect server at {api_url} (UI: {api_url[:-4]})", flush=True)
-                _serve_flow(corpus, out, cron, interval)
+                _serve_flow(corpus, out, cron, interval, settle)
     except KeyboardInterrupt:
         print("cxmetrics: stopped", file=sys.stderr)
     except RuntimeError as exc:

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.nlp import CANDIDATES_KEY, KIND_FILES, sent_text
+from pipeline.nlp import CANDIDATES_KEY, KIND_FILES, quantity_tokens, sent_text
 from pipeline.rules import Rule, load_rules
 
 MARKERS = load_rules("markers").tables
@@ -138,5 +138,5 @@ def find_candidates(doc: Doc) -> tuple[list[Candidate], list[int]]:
             continue
         out.append(c)
     covered = {i for c in out for i in range(c.start, c.end)}
-    bare = [t.i for t in doc if is_quantity(t) and t.i not in covered]
+    bare = [i for i in quantity_tokens(doc) if i not in covered]
     return out, bare

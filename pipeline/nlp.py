@@ -12,21 +12,28 @@ No trained Dutch model is available offline, so everything here is rules:
    ``NORM`` = ``num_<form>``, which the rule patterns match on); numerals
    that are not quantities (years, dates, list numbers, numbers in names,
    phone numbers) keep ``_.num = None`` and say why in ``_.numform``;
-4. ``span_ruler``: the kind rules of ``rules/<kind>.yaml`` as a SpanRuler
-   writing every candidate (with its rule id) to ``doc.spans["candidates"]``;
-   overlaps are resolved later, in ``pipeline.candidates``.
+4. ``cx_kind_rules``: the kind rules of ``rules/<kind>.yaml`` as token
+   patterns writing every candidate (with its rule id) to
+   ``doc.spans["candidates"]``, exactly as spaCy's SpanRuler would, but only
+   where a match can be (see ``KindRules``); overlaps are resolved later, in
+   ``pipeline.candidates``.
+
+Each document's numeral tokens are indexed once (``numeral_tokens``), and its
+sentences once (``sent_of``), so later stages never scan every token for them.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy
 
 import spacy
-from spacy.attrs import SENT_START
+from spacy.attrs import LOWER, NORM, SENT_START
 from spacy.language import Language
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
@@ -125,15 +132,40 @@ def cx_numerals(doc: Doc) -> Doc:
         for span, _n, _why in spans:
             if len(span) > 1:
                 retok.merge(span)
+    index = []
     for span, n, why in spans:
         tok = doc.char_span(n.start, n.end)[0]
+        index.append(tok.i)
         tok._.numtext = n.text
         tok._.numform = why or n.form
         tok._.num = None if why else n.value
         tok._.ratio_b = n.ratio_second
         # the form as NORM too: rules match on it natively ('num_digits'), much faster than '_' attributes
         tok.norm_ = f"num_{tok._.numform}"
+    doc.user_data[_NUMERALS_KEY] = index
     return doc
+
+
+_NUMERALS_KEY = "cx_numerals"
+
+
+def numeral_tokens(doc: Doc) -> list[int]:
+    """Indices of the doc's numeral tokens (quantities or not), in text order: the ones
+    ``cx_numerals`` annotated, so nothing has to look at every token's ``_.num``."""
+    return doc.user_data[_NUMERALS_KEY]
+
+
+def quantity_tokens(doc: Doc) -> list[int]:
+    """Indices of the numeral tokens that are quantities (``_.num`` set), in text order."""
+    return [i for i in numeral_tokens(doc) if doc[i]._.num is not None]
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """``list(doc.sents)``, built once per doc."""
+    sents = doc.user_data.get("cx_sents")
+    if sents is None:
+        sents = doc.user_data["cx_sents"] = list(doc.sents)
+    return sents
 
 
 def sent_of(doc: Doc, i: int) -> Span:
@@ -143,7 +175,7 @@ def sent_of(doc: Doc, i: int) -> Span:
     """
     index = doc.user_data.get("cx_sent_index")
     if index is None:
-        sents = list(doc.sents)
+        sents = sentences(doc)
         owner = [0] * len(doc)
         for k, sent in enumerate(sents):
             for j in range(sent.start, sent.end):
@@ -180,12 +212,12 @@ def paragraph_numbers(doc: Doc) -> list[int]:
     if numbers is None:
         text = doc.text
         numbers, n, prev_end = [], 0, None
-        for sent in doc.sents:
+        for sent in sentences(doc):
             if prev_end is not None and "\n" in text[prev_end : sent.start_char]:
                 n += 1
             numbers.append(n)
-            words = [t for t in sent if not t.is_space]
-            prev_end = words[-1].idx + len(words[-1].text) if words else sent.end_char
+            last = next((doc[j] for j in range(sent.end - 1, sent.start - 1, -1) if not doc[j].is_space), None)
+            prev_end = last.idx + len(last.text) if last is not None else sent.end_char
         doc.user_data["cx_paragraphs"] = numbers
     return numbers
 
@@ -225,6 +257,185 @@ def _native(tok: dict) -> dict:
     return out
 
 
+_UNBOUNDED = {"*": None, "+": None}
+
+
+def _slot_counts(tok: dict) -> int | None:
+    """How many tokens one pattern token can match: its maximum, None when unbounded."""
+    op = tok.get("OP")
+    if op is None or op in ("?", "!", "1"):
+        return 1
+    if op in _UNBOUNDED:
+        return None
+    m = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
+    if not m:
+        return None
+    if not m.group(2):
+        return int(m.group(1))
+    return int(m.group(3)) if m.group(3) else None
+
+
+def _numeral_slot(pattern: list[dict]) -> tuple[int, set[str]] | None:
+    """The first token of a pattern that must be one numeral token (NORM ``num_*``, no OP)."""
+    for k, tok in enumerate(pattern):
+        if "OP" in tok:
+            continue
+        norm = tok.get("NORM")
+        norms = {norm} if isinstance(norm, str) else set(norm.get("IN", ())) if isinstance(norm, dict) and set(norm) == {"IN"} else set()
+        if norms and all(n.startswith("num_") for n in norms):
+            return k, norms
+    return None
+
+
+def _free_words(tokens: list[dict]) -> set[str] | None:
+    """The words unbounded pattern tokens accept, when they are plain LOWER word lists, else None."""
+    words: set[str] = set()
+    for tok in tokens:
+        rest = {k: v for k, v in tok.items() if k != "OP"}
+        low = rest.get("LOWER")
+        if set(rest) != {"LOWER"}:
+            return None
+        if isinstance(low, str):
+            words.add(low)
+        elif isinstance(low, dict) and set(low) == {"IN"}:
+            words.update(low["IN"])
+        else:
+            return None
+    return words
+
+
+@dataclass
+class _Group:
+    """Patterns whose matches lie within [q - before, q + after] of a token q their numeral
+    slot matches, widened over words their unbounded tokens accept (``free_*``, LOWER ids)."""
+
+    matcher: Matcher
+    norms: set[int]  # NORM ids (hashes) the numeral slot accepts
+    before: int
+    after: int
+    free_before: set[int]
+    free_after: set[int]
+
+
+def _reach(n: int) -> int:
+    """Patterns are grouped by how far they reach from their numeral slot: not at all, a few tokens, more."""
+    return 0 if n == 0 else 1
+
+
+class KindRules:
+    """The kind rules as token patterns, matched only around the tokens that can anchor them.
+
+    Same result as ``spacy.pipeline.SpanRuler`` with these patterns (``doc.spans[key]``:
+    one span per distinct match, label = kind, id = rule id, sorted), at a fraction of
+    the cost: every kind rule has a numeral slot (a token that must have NORM
+    ``num_*``), so a match lies within a few tokens of a numeral token, and the
+    matcher runs on those windows only instead of trying every pattern at every token.
+    A window reaches as far as a pattern can: its bounded tokens before and after the
+    slot, plus any run of the words its unbounded tokens (``*``) accept. Patterns are
+    grouped by that reach (most start at their numeral and end a token or two later),
+    one matcher per group. A pattern with no numeral slot, or with an unbounded token
+    that is not a word list, is matched over the whole document.
+    """
+
+    def __init__(self, vocab, patterns: list[dict], spans_key: str) -> None:
+        self.key = spans_key
+        self.labels: dict[int, tuple[str, str]] = {}
+        groups: dict[tuple[int, int], list[tuple[str, list[dict], tuple]]] = {}
+        self.whole = Matcher(vocab, validate=True)
+        for entry in patterns:
+            label, rule_id, pattern = entry["label"], entry.get("id", ""), entry["pattern"]
+            key = repr((label, rule_id))
+            self.labels[vocab.strings.add(key)] = (label, rule_id)
+            shape = self._shape(pattern)
+            if shape is None:
+                self.whole.add(key, [pattern])
+            else:
+                norms, before, after, free_before, free_after = shape
+                reach = (_reach(before + len(free_before)), _reach(after + len(free_after)))
+                groups.setdefault(reach, []).append((key, pattern, shape))
+        self.groups: list[_Group] = []
+        for members in groups.values():
+            matcher = Matcher(vocab, validate=True)
+            for key, pattern, _shape in members:
+                matcher.add(key, [pattern])
+            shapes = [m[2] for m in members]
+            self.groups.append(
+                _Group(
+                    matcher,
+                    norms={vocab.strings.add(n) for sh in shapes for n in sh[0]},
+                    before=max(sh[1] for sh in shapes),
+                    after=max(sh[2] for sh in shapes),
+                    free_before={vocab.strings.add(w) for sh in shapes for w in sh[3]},
+                    free_after={vocab.strings.add(w) for sh in shapes for w in sh[4]},
+                )
+            )
+        self.norm_ids = numpy.array(sorted({n for g in self.groups for n in g.norms}), dtype="uint64")
+
+    @staticmethod
+    def _shape(pattern: list[dict]) -> tuple | None:
+        """(slot NORMs, bounded tokens before the slot, after it, free words before, after), or None."""
+        slot = _numeral_slot(pattern)
+        if slot is None:
+            return None
+        k, norms = slot
+        sides = []
+        for side in (pattern[:k], pattern[k + 1 :]):
+            counts = [_slot_counts(t) for t in side]
+            free = _free_words([t for t, c in zip(side, counts) if c is None])
+            if free is None:
+                return None
+            sides.append((sum(c for c in counts if c is not None), frozenset(free)))
+        return frozenset(norms), sides[0][0], sides[1][0], sides[0][1], sides[1][1]
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: set[tuple[int, int, int]] = set(self.whole(doc)) if len(self.whole) else set()
+        if len(doc) and self.groups:
+            arr = doc.to_array([NORM, LOWER])
+            norms, lowers = arr[:, 0], arr[:, 1].tolist()
+            slots = [(int(q), int(norms[q])) for q in numpy.flatnonzero(numpy.isin(norms, self.norm_ids))]
+            for group in self.groups:
+                windows = [_window(lowers, q, group) for q, norm in slots if norm in group.norms]
+                for start, end in _merged(windows):
+                    found.update((key, start + s, start + e) for key, s, e in group.matcher(doc[start:end]))
+        spans = {
+            Span(doc, start, end, label=self.labels[key][0], span_id=self.labels[key][1])
+            for key, start, end in found
+            if start != end
+        }
+        doc.spans[self.key] = sorted(spans)
+        return doc
+
+
+def _window(lowers: list[int], q: int, group: _Group) -> tuple[int, int]:
+    """The tokens a match of the group anchored at numeral token q can cover."""
+    start, budget, free = q, group.before, group.free_before
+    while start > 0 and (budget > 0 or lowers[start - 1] in free):
+        if lowers[start - 1] not in free:
+            budget -= 1
+        start -= 1
+    end, budget, free = q + 1, group.after, group.free_after
+    while end < len(lowers) and (budget > 0 or lowers[end] in free):
+        if lowers[end] not in free:
+            budget -= 1
+        end += 1
+    return start, end
+
+
+def _merged(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+@Language.factory("cx_kind_rules", default_config={"spans_key": CANDIDATES_KEY})
+def make_kind_rules(nlp: Language, name: str, spans_key: str) -> KindRules:
+    return KindRules(nlp.vocab, kind_patterns(), spans_key)
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """The pipeline, built once per process."""
@@ -232,9 +443,13 @@ def get_nlp() -> Language:
     _tokenizer_rules(nlp)
     nlp.add_pipe("cx_sentences")
     nlp.add_pipe("cx_numerals")
-    ruler = nlp.add_pipe(
-        "span_ruler",
-        config={"spans_key": CANDIDATES_KEY, "validate": True, "overwrite": False},
-    )
-    ruler.add_patterns(kind_patterns())
+    nlp.add_pipe("cx_kind_rules")
     return nlp
+
+
+def span_ruler_candidates(doc: Doc) -> list[Span]:
+    """The kind rules' matches as spaCy's own SpanRuler finds them over the whole doc: the
+    reference ``cx_kind_rules`` must equal (tests)."""
+    ruler = spacy.blank("nl").add_pipe("span_ruler", config={"spans_key": None, "validate": True})
+    ruler.add_patterns(kind_patterns())
+    return ruler.match(doc)

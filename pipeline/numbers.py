@@ -83,8 +83,19 @@ _BIG_UNIT = "uur|minuut|minuten"
 _NOT_LINK = r"(?!(?:en|ën|een|eén)(?![\w]))"  # a run of number words neither starts nor goes on with 'en' or 'een'
 _SMALL_UNIT = "minuut|minuten|seconde|seconden"
 
+# Every numeral starts at a word boundary with a digit, a sign or the first letter of a
+# word below; said up front, the regex skips the other positions of a text at once
+# instead of trying each of its alternatives there (twice as fast, same matches).
+_FIRST_WORDS = (
+    _WORD_ATOMS.split("|") + list(_FRACTION_WORDS) + list(_HALF_WORDS) + list(_MULTIPLY_WORDS)
+    + ["de", "een", "één", "eén", "dubbel", "anderhalf"]
+)
+_FIRST = r"(?<!\w)(?=[\d+\-−–" + "".join(sorted({re.escape(w[0].lower()) for w in _FIRST_WORDS})) + "])"
+
 _NUMERAL_RE = re.compile(
-    "|".join(
+    _FIRST
+    + "(?:"
+    + "|".join(
         [
             # 38/62, 50/50 : a split written as A/B; 3/4 (van de bedrijven): a share
             rf"{_B}(?P<ratio>\d{{1,3}}/\d{{1,3}}){_E}",
@@ -109,7 +120,8 @@ _NUMERAL_RE = re.compile(
             # zestien, vijfenzestig, drie miljoen; vijf en veertig, drieduizend vijfhonderd
             rf"(?<![\w])(?P<word>{_NOT_LINK}{NUMBER_WORD}(?:\s+(?:en\s+)?{_NOT_LINK}{NUMBER_WORD})*(?:\s+(?:{SCALE}))?)(?![\w])",
         ]
-    ),
+    )
+    + ")",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,162 @@
+"""Both cores on a cold run: extraction in worker processes, spaCy loaded once per worker.
+
+Why it exists: extraction is pure Python under the GIL, so threads do not help and
+one process uses one core. A run with many articles to extract hands each batch to
+a pool of worker processes, split in one part per worker. The workers are forked
+from a ``forkserver``: a fresh interpreter (nothing inherited from Prefect's threads)
+that imports the pipeline and builds the spaCy pipeline once (``flows.warm``), so
+every worker starts with it loaded, at the cost of one start-up, not one per worker.
+
+The output does not depend on the number of workers: each article is extracted
+on its own into its cache file, and the output files are assembled from the
+cache in a fixed order afterwards (tested: byte-identical to one process).
+
+Dask stays the way past one machine (``--dask``): there each task runs on one
+Dask worker and no pool is used.
+
+The pool is started at most once per process and reused; ``cxmetrics run`` starts
+it early (``warm_up``), while Prefect is still starting, when it expects many
+articles, so the workers' start-up is hidden behind Prefect's.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+# Below this many articles to extract, one process: starting a worker costs about
+# as much as extracting a hundred articles (its imports and the spaCy pipeline).
+MIN_PARALLEL_ARTICLES = 100
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def workers_for(n_articles: int, requested: int | None = None) -> int:
+    """How many processes extract ``n_articles``: ``requested`` if given (at most one per
+    article), else every core when there are at least ``MIN_PARALLEL_ARTICLES``."""
+    if requested is not None:
+        return max(1, min(requested, n_articles))
+    if n_articles < MIN_PARALLEL_ARTICLES:
+        return 1
+    return max(1, min(available_cores(), n_articles // (MIN_PARALLEL_ARTICLES // 2)))
+
+
+def _warm() -> None:
+    """In each worker, once (a no-op when the fork server had loaded it already)."""
+    import flows.warm  # noqa: F401
+
+
+def _context():
+    """Fork server with the pipeline preloaded where the platform has one, else spawn."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:
+        return multiprocessing.get_context("spawn")
+    ctx.set_forkserver_preload(["flows.warm"])
+    return ctx
+
+
+def _ready() -> bool:
+    return True
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """The process pool with ``workers`` processes (started, or restarted with another size)."""
+    global _pool, _pool_workers
+    with _lock:
+        if _pool is not None and _pool_workers != workers:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_warm)
+            _pool_workers = workers
+            # processes start on demand: one request each makes them all start (and warm up) now
+            for _ in range(workers):
+                _pool.submit(_ready)
+        return _pool
+
+
+def warm_up(workers: int) -> None:
+    """Start the pool in the background, so its workers load the pipeline while the caller
+    goes on (starting a fork server waits for its preload; the flow's ``pool()`` waits for it
+    only if it needs the pool before it is ready)."""
+    if workers > 1:
+        threading.Thread(target=pool, args=(workers,), name="cxmetrics-warm-up", daemon=True).start()
+
+
+def shutdown() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+
+
+atexit.register(shutdown)
+
+
+def split(items: list, parts: int) -> list[list]:
+    """``items`` in ``parts`` contiguous runs of nearly equal length (none empty)."""
+    parts = max(1, min(parts, len(items)))
+    size, extra = divmod(len(items), parts)
+    out, start = [], 0
+    for k in range(parts):
+        end = start + size + (1 if k < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out
+
+
+def map_parts(fn: Callable[..., list], items: list, workers: int, *args) -> list:
+    """``fn(*args, part)`` for each part of ``items`` on the pool, results concatenated in order.
+
+    With one worker (or one item) it runs here, in this process. A pool that broke (a
+    worker killed from outside) is replaced once and the parts run again: extraction
+    writes each article's cache atomically, so running a part twice is harmless.
+    """
+    if workers <= 1 or len(items) <= 1:
+        return fn(*args, items)
+    for attempt in (1, 2):
+        futures = [pool(workers).submit(fn, *args, part) for part in split(items, workers)]
+        try:
+            return [x for f in futures for x in f.result()]
+        except BrokenProcessPool:
+            shutdown()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def expected_work(corpus: Path, out: Path, full: bool, max_bytes: int) -> int:
+    """About how many articles a run will extract, from the corpus listing and the manifest
+    alone (no hashing): every file under ``--full``, a changed extractor or no manifest,
+    else the files whose size or modification time changed."""
+    from flows.io import list_corpus, load_manifest
+
+    try:
+        entries = list_corpus(corpus, max_bytes)
+    except OSError:
+        return 0
+    known = {} if full else load_manifest(out).get("articles", {})
+    if known:
+        from pipeline.extract import extractor_version
+        from pipeline.formats import readers_version
+
+        if load_manifest(out).get("extractor_version") != f"{extractor_version()}.{readers_version()}":
+            known = {}
+    return sum(1 for e in entries if (m := known.get(e.path)) is None or (m["size"], m["mtime_ns"]) != (e.size, e.mtime_ns))

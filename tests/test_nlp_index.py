@@ -1,0 +1,62 @@
+"""The shortcuts of pipeline.nlp give what the slow, obvious way gives.
+
+``cx_kind_rules`` matches the kind rules only around numeral tokens; it must find
+exactly the spans spaCy's SpanRuler finds over the whole document. ``sentences``,
+``numeral_tokens`` and ``quantity_tokens`` are indexes built once per doc; they
+must equal a scan of every token.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.nlp import CANDIDATES_KEY, get_nlp, numeral_tokens, quantity_tokens, sentences, span_ruler_candidates
+from pipeline.rules import load_rules
+from schemas.records import KINDS
+from tests.conftest import CORPUS
+
+TEXTS = [
+    # unbounded qualifier runs between the cue and the number: the window must reach over them
+    "De omzet groeide met ruim bijna ongeveer zo'n wel zeker 12 procent.",
+    "Er was een stijging van maar liefst slechts ruim bijna 8 procent in 2023.",
+    "Het aantal klachten is met ruim bijna circa ongeveer 300 toegenomen.",
+    # a match that starts twelve tokens before its last numeral
+    "Met 14 procent is het aandeel na een lange en trage daling van 3 procent in 2022 laag.",
+    "Het cijfer steeg van 6,8 naar 7,4; 3 op de 10 klanten (30%) en 1.250 respondenten.",
+    "Een 8 uit 10 sterren, € 2,5 miljoen en 38/62 of 50/50, 45 minuten en 1 uur en 18 minuten.",
+    "",
+    "Geen enkel getal hier.",
+    "12",
+]
+
+
+def _examples() -> list[str]:
+    out = []
+    for name in KINDS:
+        for rule in load_rules(name).rules:
+            out += [f"Titel\n{ex.text}" for ex in rule.examples] + list(rule.negatives)
+    return out
+
+
+def _spans(spans) -> list[tuple]:
+    return [(s.start, s.end, s.label_, s.id_) for s in spans]
+
+
+@pytest.mark.parametrize("text", TEXTS + _examples() + [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))])
+def test_kind_rules_find_what_the_span_ruler_finds(text: str) -> None:
+    doc = get_nlp()(text)
+    assert _spans(doc.spans[CANDIDATES_KEY]) == _spans(span_ruler_candidates(doc))
+
+
+def test_the_window_reaches_over_a_run_of_qualifiers() -> None:
+    doc = get_nlp()(TEXTS[0])
+    found = {(s.id_, s.text) for s in doc.spans[CANDIDATES_KEY]}
+    assert ("percentage_change.rise_verb_met", "groeide met ruim bijna ongeveer zo'n wel zeker 12 procent") in found
+
+
+@pytest.mark.parametrize("text", TEXTS + [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))])
+def test_indexes_equal_a_scan_of_every_token(text: str) -> None:
+    doc = get_nlp()(text)
+    assert [(s.start, s.end) for s in sentences(doc)] == [(s.start, s.end) for s in doc.sents]
+    assert numeral_tokens(doc) == [t.i for t in doc if t._.numform is not None]
+    assert quantity_tokens(doc) == [t.i for t in doc if t._.num is not None]
