@@ -378,3 +378,32 @@ def test_figures_sharing_only_their_unit_are_two_findings():
     _extracted, _groups, _ids, findings = _extract_corpus({"r1": text})
     money = [f for f in findings if f["kind"] == "money"]
     assert len(money) == 2, money
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_editors_corrections_reach_studies_and_findings(studies_copy, tmp_path):
+    import hashlib
+
+    out = tmp_path / "out"
+    _run(studies_copy, out)
+    metrics = _read(out, "metrics.jsonl")
+    wrong = next(m for m in metrics if m["article_id"] == "b_servicenieuws" and m["text"] == "47 procent")
+    moved = next(m for m in metrics if m["article_id"] == "c_webwinkelbode" and m["text"] == "41 procent")
+    sha = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in studies_copy.glob("*.txt")}
+    corrections = [
+        {"article_id": wrong["article_id"], "sha256": sha[wrong["article_id"]], "span": wrong["span"], "action": "reject",
+         "at": "2026-11-23T10:00:00Z"},
+        {"article_id": moved["article_id"], "sha256": sha[moved["article_id"]], "span": moved["span"], "action": "set",
+         "fields": {"source": {"organization": "Peilwijzer", "report": None, "person": None}}, "at": "2026-11-23T10:01:00Z"},
+    ]
+    (studies_copy / "corrections.jsonl").write_text("".join(json.dumps(c) + "\n" for c in corrections), encoding="utf-8")
+    _run(studies_copy, out)
+    assert not any(f["conflict"] for f in _read(out, "findings.jsonl"))  # the wrong figure was rejected
+    after = {m["id"]: m for m in _read(out, "metrics.jsonl")}
+    assert wrong["id"] not in after
+    assert after[moved["id"]]["study_id"] is None  # its article reports no study of Peilwijzer
+    studies = {s["organizations"][0]: s for s in _read(out, "studies.jsonl")}
+    assert studies["Peilwijzer"]["n_mentions"] == 6 and studies["Marktmeter"]["n_mentions"] == 2
+    fresh = tmp_path / "fresh"
+    _run(studies_copy, fresh, full=True)
+    assert _snapshot(out) == _snapshot(fresh)
