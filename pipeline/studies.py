@@ -377,7 +377,7 @@ class SourceTracker:
         report = None
         rm = _RE_REPORT.search(sentence)
         if rm:
-            report = rm.group("report").strip()
+            report = report_name(rm)
         commissioner = self._first_org((_RE_COMMISSION,), sentence)
         commissioner_name = commissioner[0] if commissioner else None
         executor = self._first_org((_RE_EXECUTOR,), sentence)
@@ -583,7 +583,7 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         if target.name is None and sent_study[k] is None:
             named = _RE_REPORT.search(text)  # 'Voor het State of CX Maturity Report 2021 werden ... ondervraagd'
             if named:
-                target.name = named.group("report").strip()
+                target.name = report_name(named)
     for study in studies:
         if study.year is None and study.name:
             m = re.search(r"\b(19|20)\d{2}\b", study.name)
@@ -627,11 +627,20 @@ _RE_FROM_REPORT = re.compile(rf"\b(?i:uit|volgens|in)\s+(?:(?i:de|het|een)\s+)?(
 _RE_OWN_PUBLICATION = re.compile(rf"(?i:\b(?:{_CUES}))\s+(?:van|door)\s+{_words('own_publication')}")
 
 
+def report_name(m: re.Match) -> str:
+    """A report's title without the words before it that a capital at the start of a sentence
+    pulled in: 'Uit de Klantcontact Monitor 2024' -> 'Klantcontact Monitor 2024'."""
+    words = m.group("report").split()
+    while len(words) > 1 and (words[0].lower() in STOP_WORDS or words[0].lower() in _NON_NAMES):
+        words = words[1:]
+    return " ".join(words)
+
+
 def _anonymous_evidence(text: str) -> str | bool:
     """Research named without its maker: the report's name, or True for the publisher's own."""
     m = _RE_FROM_REPORT.search(text)
     if m:
-        return m.group("report").strip()
+        return report_name(m)
     return _RE_OWN_PUBLICATION.search(text) is not None
 
 
