@@ -8,7 +8,8 @@ its years shifted, so filters and dropdowns see a realistic spread), writes the
 report, then opens index.html from file:// in Chromium and times: the first
 render, a first filter (which loads the facets file), and further filters on
 kind, source, year and combinations, each measured in the page from the change
-to the rendered rows. Not a test: timings are printed, never asserted.
+to the rendered rows; then the first sort of the mention table by each heading and
+the first search of the article list. Not a test: timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ JS_FILTER = """async ([col, label]) => {
 }"""
 
 
+JS_SORT = """async (key) => {
+  document.querySelector("#mentions th[data-sort='" + key + "']").click();  // sets the heading, starts a sort
+  const t = performance.now(); await window.cxApply(); return performance.now() - t;
+}"""
+
+
 def browser_times(index: Path, chromium: str) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -96,6 +103,15 @@ def browser_times(index: Path, chromium: str) -> dict:
         res["filter max (ms)"] = round(max(all_t), 1)
         worst = max(range(len(times)), key=times.__getitem__)
         res["slowest single filter"] = f"{labels[worst]} ({times[worst]:.1f} ms)"
+        page.evaluate(JS_FILTER, ["year", ""])
+        page.evaluate(JS_FILTER, ["kind", ""])
+        for key, name in (("k", "kind"), ("m", "metric"), ("s", "source"), ("y", "year"), ("a", "article"), ("v", "value")):
+            res[f"first sort by {name} (ms)"] = round(page.evaluate(JS_SORT, key), 1)
+        res["filter while sorted (ms)"] = round(page.evaluate(JS_FILTER, ["kind", "percentage"])[0], 1)
+        t = time.perf_counter()
+        page.fill("#asearch", "00123")
+        page.wait_for_function("document.getElementById('ashown').textContent !== ''")
+        res["first article search (s)"] = round(time.perf_counter() - t, 3)
         b.close()
     return res
 

@@ -51,14 +51,18 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.io import RunError, check_writable
+    from flows.io import RunError, check_writable, run_lock
+    from pipeline.rules import RuleFileError, load_all_rules
 
     corpus, out = Path(args.corpus), Path(args.out)
     if not corpus.is_dir():
         return _error(f"corpus folder {corpus} does not exist or is not a folder")
     try:
         check_writable(out)
-    except RunError as exc:
+        with run_lock(out, wait_seconds=args.wait):
+            pass  # another run on this folder: one line here, not an error Prefect logs with its traceback
+        load_all_rules()  # a bad rule file: one line here, not in a task's traceback
+    except (RunError, RuleFileError) as exc:
         return _error(str(exc))
     _use_serving_server(out)
     apply_prefect_settings()  # before Prefect is imported
@@ -84,6 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             report=not args.no_report,
             progress=progress,
             corrections=args.corrections,
+            parse_seconds=args.parse_seconds,
             workers=workers,
             return_state=True,
         )
@@ -168,6 +173,11 @@ def summary_text(s: dict, full: bool = False, report: Path | None = None) -> str
         f"cxmetrics: {_count(s['mentions'], 'mention')}: {kinds}",
         f"cxmetrics: {_count(s['rejected_mentions'], 'mention')} rejected by validation; see {Path(s['out']) / 'rejected.jsonl'}",
     ]
+    if "studies" in s:  # studies.jsonl, findings.jsonl
+        lines.append(
+            f"cxmetrics: {_count(s['studies'], 'study', 'studies')} ({s['shared_studies']} in several articles), "
+            f"{_count(s['findings'], 'finding')}, {_count(s['conflicts'], 'conflict')}"
+        )
     if report is not None:
         lines.append(f"cxmetrics: report: {report}")
     return "\n".join(lines)
@@ -294,14 +304,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from flows.export import ExportError, export
+
+    if not args.duckdb and not args.parquet:
+        return _error("export needs --duckdb FILE and/or --parquet DIR")
+    try:
+        counts = export(Path(args.out), Path(args.duckdb) if args.duckdb else None, Path(args.parquet) if args.parquet else None)
+    except ExportError as exc:
+        return _error(str(exc))
+    where = " and ".join(x for x in (args.duckdb, args.parquet and f"{args.parquet}/*.parquet") if x)
+    print(f"cxmetrics: exported {', '.join(f'{t} {n}' for t, n in counts.items())} to {where}")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     apply_prefect_settings()  # before Prefect is imported
     from flows.io import RunError, check_writable
     from flows.serve import serve
+    from pipeline.rules import RuleFileError, load_all_rules
 
     try:
         check_writable(Path(args.out))
-    except RunError as exc:
+        load_all_rules()
+    except (RunError, RuleFileError) as exc:
         return _error(str(exc))
     return serve(corpus=args.corpus, out=args.out, cron=args.cron, interval=args.interval, state=Path(args.state),
                  settle=args.settle)
@@ -314,6 +340,8 @@ def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from flows.timelimit import DEFAULT_PARSE_SECONDS
+
     p = _Parser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -328,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--max-bytes", type=_at_least(1), default=5 * 1024 * 1024, help="quarantine files larger than this (default: 5 MB)")
     r.add_argument("--wait", type=_at_least(0, float), default=0.0, help="seconds to wait for another run on the same output to end")
+    r.add_argument(
+        "--parse-seconds", type=_at_least(0.1, float), default=DEFAULT_PARSE_SECONDS,
+        help=f"time limit to read one web page, Word file or PDF; a slower one is quarantined as too_slow (default: {DEFAULT_PARSE_SECONDS:g})",
+    )
     r.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     r.add_argument("--corrections", metavar="FILE", help="editors' corrections (default: corrections.jsonl in the corpus)")
     r.set_defaults(func=cmd_run)
@@ -354,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
     _paths(rep, corpus=False)
     rep.set_defaults(func=cmd_report)
 
+    x = sub.add_parser("export", help="the output as tables (mentions, articles, studies, findings): DuckDB and/or Parquet")
+    _paths(x, corpus=False)
+    x.add_argument("--duckdb", metavar="FILE", help="write a DuckDB database file")
+    x.add_argument("--parquet", metavar="DIR", help="write one Parquet file per table into DIR")
+    x.set_defaults(func=cmd_export)
+
     s = sub.add_parser("serve", help="serve the flow on a schedule (a local Prefect server is started if none is set)")
     _paths(s)
     s.add_argument("--state", default=".state", help="where the local Prefect server keeps its SQLite database (default: .state)")
@@ -371,8 +409,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pipeline.rules import RuleFileError
+
     try:
         return args.func(args)
+    except RuleFileError as exc:  # a bad rule file met outside run and serve (eval, review): one line too
+        return _error(str(exc))
     except KeyboardInterrupt:
         return _error("interrupted")
 

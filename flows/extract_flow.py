@@ -51,10 +51,11 @@ from flows.testhooks import pause_at
 from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
 from pipeline.formats import format_of, readers_version
 from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
+from pipeline.corpus_studies import build_findings, figures_of, keep_study, link_studies, relink, study_record
 from pipeline.extract import extract, extractor_version
-from schemas.records import SCHEMA_VERSION, ArticleRecord, Rejection
+from schemas.records import SCHEMA_VERSION, ArticleRecord, FindingRecord, Rejection, StudyRecord
 
-OUTPUT_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl")
+OUTPUT_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl", "studies.jsonl", "findings.jsonl")
 DEFAULT_BATCH_SIZE = 200
 
 
@@ -118,7 +119,7 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: flo
         format=article.format,
         text_path=text_relpath(article.article_id),
     ).model_dump(mode="json")
-    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text}
+    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text, "studies": result.studies}
 
 
 # --------------------------------------------------------------------------- tasks
@@ -178,6 +179,10 @@ class RunSummary:
     mentions: int = 0
     rejected_mentions: int = 0
     by_kind: dict = field(default_factory=dict)
+    studies: int = 0  # lines of studies.jsonl
+    shared_studies: int = 0  # studies reported by more than one article
+    findings: int = 0
+    conflicts: int = 0
     new: int = 0
     changed: int = 0
     deleted: int = 0
@@ -188,6 +193,10 @@ class RunSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+# what a run with nothing to do reports from the manifest (the output it did not rewrite)
+_KEPT = ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind", "studies", "shared_studies", "findings", "conflicts")
 
 
 def corrections_path(corpus: Path, corrections: str | None) -> Path:
@@ -237,10 +246,16 @@ def assemble(
     seen_ids: dict[str, str] = {}
     texts: set[str] = set()
     order = sorted(entries, key=lambda e: (article_id_for(e.path), e.path))
+    article_studies = _article_studies(out, order)
+    groups, study_ids = link_studies(article_studies.items())
+    study_counts: Counter = Counter()
+    figures = []
     with (
         atomic_writer(out / "metrics.jsonl") as fm,
         atomic_writer(out / "articles.jsonl") as fa,
         atomic_writer(out / "rejected.jsonl") as fr,
+        atomic_writer(out / "studies.jsonl") as fs,
+        atomic_writer(out / "findings.jsonl") as ff,
     ):
         for e in order:
             cached = load_cache(cache_path(out, e.path))
@@ -267,6 +282,12 @@ def assemble(
             else:
                 summary.rejected_articles += 1
             fa.write(dumps(article) + "\n")
+            own = article_studies.get(aid, []) if seen_ids.get(aid) == e.path else []
+            for m in mentions:
+                local = relink(m, own)
+                m["study_id"] = study_ids.get((aid, local)) if local else None
+                study_counts[m["study_id"]] += 1
+            figures.extend(figures_of(mentions))
             for m in mentions:
                 fm.write(dumps(m) + "\n")
                 kinds[m["kind"]] += 1
@@ -282,8 +303,37 @@ def assemble(
                 fr.write(dumps(r) + "\n")
         for r in invalid_reports(corrections) if corrections else []:
             fr.write(dumps(r) + "\n")
+        _write_studies(fs, ff, groups, study_ids, study_counts, figures, summary)
     prune_texts(out, texts)
     summary.by_kind = dict(sorted(kinds.items()))
+
+
+def _article_studies(out: Path, order: list[Entry]) -> dict[str, list[dict]]:
+    """The studies of each article written (the first file of an article id), from the cache."""
+    found: dict[str, list[dict]] = {}
+    for e in order:
+        cached = load_cache(cache_path(out, e.path))
+        aid = cached["article"]["article_id"] if cached else None
+        if aid is not None and aid not in found:
+            found[aid] = cached.get("studies", []) if cached["article"]["status"] == "ok" else []
+    return found
+
+
+def _write_studies(fs, ff, groups, study_ids: dict, counts: Counter, figures: list, summary: RunSummary) -> None:
+    """studies.jsonl and findings.jsonl (pipeline.corpus_studies), in a fixed order."""
+    records = []
+    for group in groups:
+        sid = study_ids[(group[0].article_id, group[0].study["study_id"])]
+        if keep_study(group, counts[sid]):
+            records.append(study_record(sid, group, counts[sid], SCHEMA_VERSION))
+    for rec in sorted(records, key=lambda r: ((r["organizations"] or [""])[0].lower(), r["year"] or 0, r["name"] or "", r["study_id"])):
+        fs.write(dumps(StudyRecord.model_validate(rec).model_dump(mode="json")) + "\n")
+        summary.studies += 1
+        summary.shared_studies += len(rec["article_ids"]) > 1
+    for rec in build_findings(figures, SCHEMA_VERSION):
+        ff.write(dumps(FindingRecord.model_validate(rec).model_dump(mode="json")) + "\n")
+        summary.findings += 1
+        summary.conflicts += rec["conflict"]
 
 
 def _prune_cache(out: Path, keep: set[str]) -> None:
@@ -411,7 +461,7 @@ def extract_corpus(
         )
         if nothing_changed:
             for k, v in manifest.get("summary", {}).items():
-                if k in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind"):
+                if k in _KEPT:
                     setattr(summary, k, v)
         else:
             assemble(out_p, entries, summary, parsed, corpus_p)
@@ -427,7 +477,7 @@ def extract_corpus(
             "corrections_path": str(cpath.resolve()),  # where `cxmetrics review` writes
             "articles": {},
             "outputs": {name: sha256_file(out_p / name) for name in OUTPUT_FILES},
-            "summary": {k: v for k, v in summary.as_dict().items() if k in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind")},
+            "summary": {k: v for k, v in summary.as_dict().items() if k in _KEPT},
         }
         by_path = {r["path"]: r["sha256"] for r in results}
         for e in entries:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.io import atomic_writer, load_manifest
+from flows.report_studies import shared_mentions, write_study_pages
 from schemas.records import Kind, Metric
 
 _PALETTE = {
@@ -70,10 +71,13 @@ a{color:#0b57d0}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.88rem;table-layout:fixed}
 th,td{border-bottom:1px solid #e5e5e5;padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f0f0f0;position:sticky;top:0;z-index:1}
+th[data-sort]{cursor:pointer;user-select:none;white-space:nowrap}th[data-sort]::after{content:' \\2195';color:#8a8a8a}
+th[aria-sort=ascending]::after{content:' \\25B2';color:#1d1d1f}th[aria-sort=descending]::after{content:' \\25BC';color:#1d1d1f}
+.live{background:#fff8d6;border:1px solid #d9b400;padding:.4rem .6rem}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .filters,.pager{display:flex;gap:.75rem;flex-wrap:wrap;align-items:center;margin:.5rem 0}select,input,button{font:inherit;padding:.15rem .35rem}
 .charts{display:flex;gap:1.2rem;flex-wrap:wrap}.chart{background:#fff;padding:.5rem;border:1px solid #e5e5e5}
-.rejected{color:#a40000}.muted{color:#5f5f5f}table.stats{width:auto;min-width:13rem;table-layout:auto}
+.rejected{color:#a40000}tr.conflict td{background:#fff0f0}.chip.conflict{background:#b00020;color:#fff}.muted{color:#5f5f5f}table.stats{width:auto;min-width:13rem;table-layout:auto}
 .chip{display:inline-block;margin:.1rem .3rem .1rem 0;padding:0 .35rem;border-radius:3px;font-size:.82rem;color:#1d1d1f}
 .chip.rj{background:#fff;border:2px dashed #b00020;text-decoration:line-through}
 .layout{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.35fr);gap:1.2rem;align-items:start}
@@ -254,6 +258,12 @@ if(history.replaceState)history.replaceState(null,'','#m-'+id);}
 marks.forEach((m,id)=>m.addEventListener('click',ev=>{if(!getSelection().isCollapsed)return;select(id,'mark')}));
 rows.forEach((r,id)=>r.addEventListener('click',ev=>{if(ev.target.closest('button'))return;select(id,'row')}));
 function fromHash(){const h=decodeURIComponent(location.hash.slice(1));if(h.startsWith('m-'))select(h.slice(2),'hash');}
+const mt=document.getElementById('mentions');
+mt.querySelectorAll('th[data-sort]').forEach(th=>th.addEventListener('click',()=>{const c=Number(th.dataset.sort),num=th.hasAttribute('data-num');
+const dir=th.getAttribute('aria-sort')==='ascending'?-1:1;mt.querySelectorAll('th[data-sort]').forEach(h=>h.removeAttribute('aria-sort'));
+th.setAttribute('aria-sort',dir>0?'ascending':'descending');const tb=mt.tBodies[0],rs=[...tb.rows];
+const key=r=>{const t=r.cells[c].textContent.trim();return t===''?null:num?parseFloat(t):t.toLowerCase()};const at=r=>Number(r.cells[0].textContent);
+rs.sort((x,y)=>{const a=key(x),b=key(y);if(a===null||b===null)return (a===null)-(b===null)||at(x)-at(y);return (a<b?-1:a>b?1:0)*dir||at(x)-at(y)});tb.append(...rs);}));
 fromHash();window.addEventListener('hashchange',fromHash);
 """
 
@@ -324,6 +334,9 @@ def _review_panel() -> str:
     )
 
 
+_NUM_HEAD = " class='num' data-num"  # a heading of numbers: right-aligned, sorted as numbers
+
+
 def render_article(article: dict, text: str, mentions: list[dict], rejected: list[dict], review: dict | None = None) -> str:
     """The article text with every mention highlighted in place, beside a table of every mention in order.
 
@@ -368,9 +381,12 @@ def render_article(article: dict, text: str, mentions: list[dict], rejected: lis
             f"<td>{e(m.get('metric') or '')}</td><td class='num'>{m.get('year') or ''}</td><td>{e(src_txt)}</td>"
             f"<td><code>{e(m['rule'])}</code></td>{edit}</tr>"
         )
+    heads = [("#", True), ("text", False), ("value", True), ("unit", False), ("kind", False), ("qualifier", False), ("metric", False),
+             ("year", True), ("source", False), ("rule", False)]
     table = (
-        "<table id='mentions'><thead><tr><th class='num'>#</th><th>text</th><th class='num'>value</th><th>unit</th><th>kind</th><th>qualifier</th>"
-        f"<th>metric</th><th>year</th><th>source</th><th>rule</th>{edit_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<table id='mentions'><thead><tr>"
+        + "".join(f"<th{_NUM_HEAD if num else ''} data-sort='{c}'>{e(h)}</th>" for c, (h, num) in enumerate(heads))
+        + f"{edit_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     rej_rows = "".join(
         f"<tr id='m-r{k}' data-id='r{k}'><td>{e(r['candidate'].get('text', '') if isinstance(r.get('candidate'), dict) else '')}</td>"
@@ -439,17 +455,99 @@ for(let j=mpage*META.page;j<Math.min(total,(mpage+1)*META.page);j++)idx.push(res
 const keys=[...new Set(idx.map(i=>'m'+Math.floor(i/META.chunk)))];await Promise.all(keys.map(load));if(my!==gen)return;
 document.querySelector('#mentions tbody').replaceChildren(...idx.map(i=>mrow(loaded['m'+Math.floor(i/META.chunk)][i%META.chunk])));
 document.getElementById('shown').textContent=total;pager(document.getElementById('mpager'),mpage,total,META.page,p=>{mpage=p;showMentions()});}
-async function showArticles(){const key='a'+apage;const rows=await load(key);document.querySelector('#articles tbody').replaceChildren(...rows.map(arow));
-pager(document.getElementById('apager'),apage,META.n_articles,META.achunk,p=>{apage=p;showArticles()});}
+// the article list: pages of the data files as they are; searched or sorted, all article rows (loaded once)
+const AN=Math.ceil(META.n_articles/META.achunk);let asort=null,adir=1,aq='',aview=null,agen=0;
+function blank(v){return v===''||v==null}
+function acmp(c){return (x,y)=>{const a=x[c],b=y[c];if(blank(a)!==blank(b))return blank(a)?1:-1;
+if(c===4)return (a-b)*adir;const p=String(a).toLowerCase(),q=String(b).toLowerCase();return p<q?-adir:p>q?adir:0;}}
+async function showArticles(){const my=++agen;let rows,total;
+if(asort===null&&!aq){rows=await load('a'+apage);total=META.n_articles}
+else{if(!aview){const ks=[];for(let k=0;k<AN;k++)ks.push(load('a'+k));const all=(await Promise.all(ks)).flat();const q=aq.toLowerCase();
+let v=q?all.filter(r=>[r[0],r[2],r[6]].join(' ').toLowerCase().includes(q)):all.slice();if(asort!==null)v.sort(acmp(asort));if(my!==agen)return;aview=v}
+total=aview.length;rows=aview.slice(apage*META.achunk,(apage+1)*META.achunk)}
+if(my!==agen)return;document.querySelector('#articles tbody').replaceChildren(...rows.map(arow));document.getElementById('ashown').textContent=total;
+pager(document.getElementById('apager'),apage,total,META.achunk,p=>{apage=p;showArticles()});}
+function sortable(table,go){table.querySelectorAll('th[data-sort]').forEach(th=>th.addEventListener('click',()=>{
+const was=th.getAttribute('aria-sort');table.querySelectorAll('th[data-sort]').forEach(h=>h.removeAttribute('aria-sort'));
+th.setAttribute('aria-sort',was==='ascending'?'descending':'ascending');go(th.dataset.sort,was==='ascending'?-1:1,th.textContent);}));}
+sortable(document.getElementById('articles'),(c,d)=>{asort=Number(c);adir=d;aview=null;apage=0;showArticles()});
+document.getElementById('asearch').addEventListener('input',ev=>{aq=ev.target.value.trim();aview=null;apage=0;showArticles()});
+// the mention table sorted by a heading: kind, metric, year and source from the facets, article and value from data/sort.js
+let msort=null,mdir=1,mlabel='',SK=null;
+function sortKeys(){if(SK)return Promise.resolve(SK);return new Promise((ok,fail)=>{window.cxSortKeys=d=>{SK={a:dec(d.a,d.aw===4?Uint32Array:Uint16Array),v:dec(d.v,Float32Array)};ok(SK)};
+const s=document.createElement('script');s.src='data/sort.js';s.onerror=()=>fail(new Error('cannot load data/sort.js'));document.head.appendChild(s);});}
+function ranks(name){const r=new Map();document.querySelectorAll('select[data-col='+name+'] option').forEach((o,i)=>{if(o.value!=='')r.set(Number(o.value),i)});return r;}
+async function keyOf(c){const D=await facets();
+if(c==='k')return i=>D.k[i]>>4;if(c==='m')return i=>(D.k[i]&15)||null;
+if(c==='y'){const r=ranks('year');return i=>D.y[i]?r.get(D.y[i]):null}if(c==='s'){const r=ranks('source');return i=>D.s[i]?r.get(D.s[i]):null}
+const K=await sortKeys();return c==='a'?(i=>K.a[i]):(i=>K.v[i]);}
+// every row in the order of a heading, computed once per heading and direction with native numeric sorts (a key's
+// rank and the row packed into one float), then any filter's rows are picked from it in one pass
+const PERM={},M26=67108864;
+async function perm(c,dir){const id=c+dir;if(PERM[id])return PERM[id];const key=await keyOf(c),n=META.n_mentions;
+const rows=[],none=[],ks=[];for(let i=0;i<n;i++){const v=key(i);if(v==null)none.push(i);else{rows.push(i);ks.push(v)}}
+const u=Float64Array.from(ks).sort(),packed=new Float64Array(rows.length);
+for(let j=0;j<rows.length;j++){let lo=0,hi=u.length-1;const v=ks[j];while(lo<hi){const mid=(lo+hi)>>1;if(u[mid]<v)lo=mid+1;else hi=mid}
+packed[j]=(dir>0?lo:u.length-1-lo)*M26+rows[j]}packed.sort();
+const out=new Int32Array(n);for(let j=0;j<packed.length;j++)out[j]=packed[j]%M26;out.set(none,packed.length);return PERM[id]=out;}
+async function ordered(idx){const P=await perm(msort,mdir),n=META.n_mentions;if(idx.length===n)return P;
+const keep=new Uint8Array(n);for(let j=0;j<idx.length;j++)keep[idx[j]]=1;
+const out=new Int32Array(idx.length);let c=0;for(let j=0;j<n;j++){const i=P[j];if(keep[i])out[c++]=i}return out;}
+sortable(document.getElementById('mentions'),(c,d,label)=>{msort=c;mdir=d;mlabel=label;cxApply()});
 function code(name){const v=document.querySelector('select[data-col='+name+']').value;return v===''?-1:Number(v);}
-async function cxApply(){const f={k:code('kind'),m:code('metric'),y:code('year'),s:code('source')};mpage=0;
-if(f.k<0&&f.m<0&&f.y<0&&f.s<0){result=null}else{const D=await facets();const n=META.n_mentions,out=new Int32Array(n);let c=0;
+async function cxApply(){const f={k:code('kind'),m:code('metric'),y:code('year'),s:code('source')};mpage=0;let idx=null;
+if(!(f.k<0&&f.m<0&&f.y<0&&f.s<0)){const D=await facets();const n=META.n_mentions,out=new Int32Array(n);let c=0;
 for(let i=0;i<n;i++){const km=D.k[i];if(f.k>=0&&(km>>4)!==f.k)continue;if(f.m>=0&&(km&15)!==f.m)continue;if(f.y>=0&&D.y[i]!==f.y)continue;if(f.s>=0&&D.s[i]!==f.s)continue;out[c++]=i}
-result=out.subarray(0,c)}await showMentions();}
+idx=out.subarray(0,c)}
+if(msort!==null)idx=idx?await ordered(idx):await perm(msort,mdir);
+result=idx;document.getElementById('morder').textContent=msort===null?'by kind, metric, then article':'by '+mlabel.trim()+(mdir>0?', ascending':', descending')+' (none last)';
+await showMentions();}
 window.cxApply=cxApply;
 document.querySelectorAll('.filters select').forEach(s=>s.addEventListener('change',()=>{const t=performance.now();cxApply().then(()=>{window.cxLastFilterMs=performance.now()-t})}));
 window.cxReady=Promise.all([showMentions(),showArticles()]);
 """
+
+
+SUMMARY_START, SUMMARY_END = "<div id='summary'>", "</div><!--/summary-->"
+STATS_START, STATS_END = "<div id='stats' style='display:contents'>", "</div><!--/stats-->"
+
+
+def article_row(article: dict, page: str | None, mentions: list[dict]) -> list:
+    """A row of the index's article list: [title, page|None, path, published, n, kinds, sources, status]."""
+    kinds_txt = ", ".join(f"{k} {v}" for k, v in sorted(Counter(m["kind"] for m in mentions).items()))
+    sources_txt = ", ".join(sorted({_org(m) for m in mentions if _org(m)}))
+    status = "ok" if article["status"] == "ok" else (article.get("error") or "rejected")
+    return [article.get("title") or article["article_id"], page, article["path"], article.get("published") or "", len(mentions), kinds_txt, sources_txt, status]
+
+
+def editor_rejected(rejection: dict) -> bool:
+    """A mention an editor rejected (rejected.jsonl, level correction)."""
+    return rejection.get("level") == "correction" and rejection.get("reason", "").startswith("rejected_by_editor")
+
+
+def index_summary(counts: dict, live: str = "") -> str:
+    """The index's totals line (``counts`` as in data/counts.json); ``live``: a note the review server adds."""
+    c = counts
+    return (
+        f"<p class='muted'>{c['articles']} articles ({c['quarantined']} quarantined), <span id='n-mentions'>{c['mentions']}</span> mentions"
+        f" ({c['corrected']} corrected and {c['rejected_by_editors']} rejected by editors), "
+        f"{c['rejected_by_validation']} candidates rejected by validation</p>{live}"
+    )
+
+
+def index_stats(counts: dict) -> str:
+    """The tables of mentions by kind (in the schema's order) and by metric (most first)."""
+    kinds = "".join(
+        f"<tr><td><span class='chip k-{e(k)}'>{e(k)}</span></td><td class='num'>{counts['by_kind'][k]}</td></tr>"
+        for k in KIND_COLOURS if counts["by_kind"].get(k)
+    )
+    metrics = "".join(
+        f"<tr><td>{e(k)}</td><td class='num'>{v}</td></tr>" for k, v in sorted(counts["by_metric"].items(), key=lambda kv: (-kv[1], kv[0])) if v
+    )
+    return (
+        f"<div class='chart'><h3>Mentions by kind</h3><table class='stats' id='by-kind'><tbody>{kinds}</tbody></table></div>"
+        f"<div class='chart'><h3>Mentions by metric</h3><table class='stats' id='by-metric'><tbody>{metrics}</tbody></table></div>"
+    )
 
 
 def _b64(fmt: str, values: list[int]) -> str:
@@ -506,17 +604,23 @@ def _iter_jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
+_PLAIN_FORMATS = (None, "txt", "md")  # formats whose file is its text (None: output of a run before formats)
+
+
 def read_article_text(corpus: Path, article: dict, out: Path | None = None) -> str | None:
     """The text an article's spans point into, or None when it cannot be read.
 
     The run stores each article's text under the output (``text_path``: the only text of
-    a web page, Word file or PDF); without it, a plain-text file is decoded from the corpus.
+    a web page, Word file or PDF, whose spans mean nothing in the file's bytes); without
+    it, a plain-text file is decoded from the corpus, and any other file has no text.
     """
     if out is not None and article.get("text_path"):
         try:
             return (Path(out) / article["text_path"]).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             pass
+    if article.get("format") not in _PLAIN_FORMATS:
+        return None
     try:
         raw = (corpus / article["path"]).read_bytes()
         text = raw.decode(article.get("encoding") or "utf-8")
@@ -535,11 +639,12 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
     if corpus is None:
         corpus = Path(load_manifest(out).get("corpus", "corpus"))
     rej_by_article: dict[str, list[dict]] = defaultdict(list)
-    n_rejected_mentions = 0
+    n_rejected_mentions = n_editor_rejected = 0
     for r in _iter_jsonl(out / "rejected.jsonl"):
         if r["level"] != "article":
             rej_by_article[r["article_id"]].append(r)
             n_rejected_mentions += r["level"] == "mention"
+            n_editor_rejected += editor_rejected(r)
     report = out / "report"
     data = report / "data"
     for sub in ("articles", "data"):
@@ -568,7 +673,11 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
     n_articles = n_ok = corrected = 0
     points: dict[tuple[str, str], dict[str, dict[tuple[int, float], list]]] = defaultdict(lambda: defaultdict(dict))
     pages: dict[str, str] = {}
+    article_no: dict[str, int] = {}
     old_pages = {p.name for p in (report / "articles").glob("*.html")}
+    shared = shared_mentions(out)  # studies (flows/report_studies.py): mentions of findings several articles report
+    mention_article: dict[str, str] = {}
+    titles: dict[str, str] = {}
 
     groups = _grouped(_iter_jsonl(out / "metrics.jsonl"))
     pending = next(groups, None)
@@ -580,6 +689,7 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         if pending is not None and pending[0] == aid and a["status"] == "ok":
             ms = pending[1]
             pending = next(groups, None)
+        article_no[aid] = n_articles
         n_articles += 1
         page = None
         if a["status"] == "ok":
@@ -593,6 +703,8 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
                     fh.write(render_article(a, text, ms, rej_by_article.get(aid, [])))
         else:
             quarantined.append(a)
+        titles[aid] = a.get("title") or ""
+        mention_article.update((m["id"], aid) for m in ms if m["id"] in shared)
         for m in ms:
             org = _org(m)
             year = m.get("year")
@@ -616,20 +728,22 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
                     pts[key][2] += 1
                 else:
                     pts[key] = [f"{aid}: {m['text']}", f"articles/{page}#m-{m['id']}", 1]
-        kinds_txt = ", ".join(f"{k} {v}" for k, v in sorted(Counter(m["kind"] for m in ms).items()))
-        sources_txt = ", ".join(sorted({_org(m) for m in ms if _org(m)}))
-        a_chunks.add([a.get("title") or aid, page, a["path"], a.get("published") or "", len(ms), kinds_txt, sources_txt,
-                      "ok" if a["status"] == "ok" else (a.get("error") or "rejected")])
+        a_chunks.add(article_row(a, page, ms))
     fk: list[int] = []
     fy: list[int] = []
     fs: list[int] = []
+    fa: list[int] = []  # article ordinal and value of each mention, in table order: loaded only to sort by them
+    fv: list[float] = []
     try:
         for km in sorted(groups_out):
             gfile, gy, gs = groups_out[km]
             gfile.close()
             with (spool / f"{km}.jsonl").open(encoding="utf-8") as fh:
                 for line in fh:
-                    m_chunks.add(json.loads(line))
+                    row = json.loads(line)
+                    m_chunks.add(row)
+                    fa.append(article_no[row[0]])
+                    fv.append(float(row[5]))
             fk += [km] * len(gy)
             fy += gy
             fs += gs
@@ -644,6 +758,9 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
     sw = 2 if len(source_code) < 65535 else 4
     with atomic_writer(data / "facets.js") as fh:
         fh.write("cxFacets(" + _json_script({"k": _b64("B", fk), "y": _b64("B", fy), "s": _b64("H" if sw == 2 else "I", fs), "sw": sw}) + ");\n")
+    aw = 2 if n_articles < 65535 else 4
+    with atomic_writer(data / "sort.js") as fh:
+        fh.write("cxSortKeys(" + _json_script({"a": _b64("H" if aw == 2 else "I", fa), "aw": aw, "v": _b64("f", fv)}) + ");\n")
     for stale in old_pages - set(pages):  # pages of articles gone or renamed
         (report / "articles" / stale).unlink(missing_ok=True)
     for f in data.glob("*.js"):  # chunks beyond the current end
@@ -651,6 +768,8 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         if m and int(m.group(2)) >= (m_chunks.k if m.group(1) == "m" else a_chunks.k):
             f.unlink(missing_ok=True)
 
+    article_pages = {aid: page for page, aid in pages.items()}
+    studies_html = write_study_pages(out, report, article_pages, titles, mention_article, _page)
     n_mentions = len(fk)
     meta = {"n_mentions": n_mentions, "n_articles": n_articles, "chunk": MENTION_CHUNK, "achunk": ARTICLE_CHUNK, "page": PAGE_ROWS}
     charts = [f"<div class='chart'><h3>Mentions per source</h3>{bar_chart(dict(per_source))}</div>"]
@@ -671,34 +790,41 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         opts = "".join(f"<option value='{c}'>{e(str(v))}</option>" for v, c in values)
         return f"<label>{col} <select data-col='{col}'><option value=''>all</option>{opts}</select></label>"
 
-    stats = "".join(f"<tr><td><span class='chip k-{e(k)}'>{e(k)}</span></td><td class='num'>{by_kind[k]}</td></tr>" for k in kinds if by_kind[k])
-    metric_stats = "".join(f"<tr><td>{e(k)}</td><td class='num'>{v}</td></tr>" for k, v in sorted(by_metric.items(), key=lambda kv: -kv[1]))
+    counts = {
+        "articles": n_articles, "quarantined": n_articles - n_ok, "mentions": n_mentions, "corrected": corrected,
+        "rejected_by_editors": n_editor_rejected, "rejected_by_validation": n_rejected_mentions,
+        "by_kind": {k: by_kind[k] for k in kinds if by_kind[k]}, "by_metric": dict(by_metric),
+    }
+    with atomic_writer(data / "counts.json") as fh:
+        fh.write(json.dumps(counts, ensure_ascii=False, sort_keys=True) + "\n")
     q_rows = "".join(
         f"<tr><td>{e(a['path'])}</td><td class='rejected'>rejected: {e(a.get('error') or '')}</td></tr>" for a in quarantined[:QUARANTINE_INLINE]
     )
     q_more = f"<p class='muted'>and {len(quarantined) - QUARANTINE_INLINE} more (see rejected.jsonl)</p>" if len(quarantined) > QUARANTINE_INLINE else ""
     body = (
-        f"<h1>cxmetrics review</h1><p class='muted'>{n_articles} articles ({n_articles - n_ok} quarantined), {n_mentions} mentions"
-        f" ({corrected} corrected by editors), {n_rejected_mentions} candidates rejected by validation</p>"
+        f"<h1>cxmetrics review</h1>{SUMMARY_START}{index_summary(counts)}{SUMMARY_END}"
         f"{_legend()}"
-        "<div class='charts'>"
-        f"<div class='chart'><h3>Mentions by kind</h3><table class='stats'><tbody>{stats}</tbody></table></div>"
-        f"<div class='chart'><h3>Mentions by metric</h3><table class='stats'><tbody>{metric_stats}</tbody></table></div>"
+        f"<div class='charts'>{STATS_START}{index_stats(counts)}{STATS_END}"
         f"{''.join(charts)}</div>"
         + (f"<h2>Quarantined articles ({len(quarantined)})</h2><table id='quarantined'><tbody>{q_rows}</tbody></table>{q_more}" if quarantined else "")
-        + f"<h2>Articles ({n_articles})</h2><div class='pager' id='apager'></div>"
-        "<table id='articles'><colgroup><col style='width:34%'><col style='width:7rem'><col style='width:5rem'><col><col><col style='width:8rem'></colgroup>"
-        "<thead><tr><th>title</th><th>published</th><th class='num'>mentions</th><th>by kind</th><th>sources</th><th>status</th></tr></thead><tbody></tbody></table>"
+        + studies_html
+        + f"<h2>Articles ({n_articles})</h2><div class='filters'><label>search <input type='search' id='asearch' size='30' "
+        "placeholder='title, file, source'></label> <span class='muted'><span id='ashown'></span> articles; click a heading to sort</span></div>"
+        "<div class='pager' id='apager'></div>"
+        "<table id='articles'><colgroup><col style='width:34%'><col style='width:8rem'><col style='width:7rem'><col><col><col style='width:8rem'></colgroup>"
+        "<thead><tr><th data-sort='0'>title</th><th data-sort='3'>published</th><th class='num' data-sort='4'>mentions</th><th>by kind</th>"
+        "<th data-sort='6'>sources</th><th data-sort='7'>status</th></tr></thead><tbody></tbody></table>"
         "<h2>Mentions</h2><div class='filters'>"
         + select("kind", [(k, kind_code[k]) for k in kinds if by_kind[k]])
         + select("metric", [(m, metric_code[m]) for m in metrics_list if by_metric[m]])
         + select("year", sorted(year_code.items()))
         + select("source", sorted(source_code.items(), key=lambda kv: kv[0].lower()))
-        + f" <span class='muted'><span id='shown'>{n_mentions}</span> mentions, by kind, metric, then article</span></div><div class='pager' id='mpager'></div>"
-        "<table id='mentions'><colgroup><col style='width:11%'><col style='width:10%'><col style='width:8.5rem'><col style='width:4.5rem'>"
-        "<col style='width:5rem'><col style='width:5.5rem'><col style='width:7rem'><col style='width:3.4rem'><col style='width:9%'><col></colgroup>"
-        "<thead><tr><th>article</th><th>text</th><th>kind</th><th class='num'>value</th><th>unit</th><th>qualifier</th><th>metric</th>"
-        "<th>year</th><th>source</th><th>sentence</th></tr></thead><tbody></tbody></table>"
+        + f" <span class='muted'><span id='shown'>{n_mentions}</span> mentions, <span id='morder'>by kind, metric, then article</span>;"
+        " click article, kind, value, metric, year or source to sort</span></div><div class='pager' id='mpager'></div>"
+        "<table id='mentions'><colgroup><col style='width:11%'><col style='width:10%'><col style='width:8.5rem'><col style='width:5.5rem'>"
+        "<col style='width:5rem'><col style='width:5.5rem'><col style='width:7rem'><col style='width:4.5rem'><col style='width:9%'><col></colgroup>"
+        "<thead><tr><th data-sort='a'>article</th><th>text</th><th data-sort='k'>kind</th><th class='num' data-sort='v'>value</th><th>unit</th>"
+        "<th>qualifier</th><th data-sort='m'>metric</th><th data-sort='y'>year</th><th data-sort='s'>source</th><th>sentence</th></tr></thead><tbody></tbody></table>"
         f"<script type='application/json' id='cx-meta'>{_json_script(meta)}</script>"
     )
     index = report / "index.html"
@@ -707,4 +833,7 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
     return index
 
 
-__all__ = ["KIND_COLOURS", "metric_chart", "page_name", "read_article_text", "render_article", "table_order", "write_report"]
+__all__ = [
+    "KIND_COLOURS", "article_row", "editor_rejected", "index_stats", "index_summary", "metric_chart", "page_name", "read_article_text",
+    "render_article", "table_order", "write_report",
+]

@@ -27,19 +27,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from flows.io import atomic_writer, cache_path, load_cache, read_jsonl
-from flows.report import page_name, read_article_text, render_article, write_report
+from flows.report import (
+    SUMMARY_END, SUMMARY_START, STATS_END, STATS_START, _json_script, article_row, editor_rejected, index_stats, index_summary, page_name,
+    read_article_text, render_article, write_report,
+)
 from pipeline.article import sha256_bytes
 from pipeline.corrections import apply_corrections, correction_dict, parse_corrections
 from schemas.records import Correction
 
 LOOPBACK = "127.0.0.1"
 TOKEN_HEADER = "X-CX-Token"
-_DATA_FILE = re.compile(r"(?:[am]\d+|facets)\.js")
+_DATA_FILE = re.compile(r"(?:[am]\d+|facets|sort)\.js")
+_ROWS = re.compile(r'cxRows\("a",(\d+),(.*)\);\s*', re.S)
 _NEAR = 200  # how far from the selected offsets to look for the selected text
 
 
@@ -56,6 +60,7 @@ class ReviewState:
     _articles: dict[str, dict] = field(default_factory=dict)
     _pages: dict[str, str] = field(default_factory=dict)
     _stamp: tuple = ()
+    _live: tuple = ((), None)
 
     def articles(self) -> tuple[dict[str, dict], dict[str, str]]:
         """article_id -> record, page name -> article_id; reread when articles.jsonl changed."""
@@ -67,12 +72,102 @@ class ReviewState:
             self._articles, self._pages, self._stamp = arts, {page_name(aid): aid for aid in arts}, stamp
         return self._articles, self._pages
 
-    def corrections_for(self, article_id: str) -> list[dict]:
+    def corrections_by_article(self) -> dict[str, list[dict]]:
         try:
             text = self.corrections.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return []
-        return parse_corrections(text).by_article.get(article_id, [])
+            return {}
+        return parse_corrections(text).by_article
+
+    def corrections_for(self, article_id: str) -> list[dict]:
+        return self.corrections_by_article().get(article_id, [])
+
+
+@dataclass
+class Live:
+    """The index's counts as the next run will write them: the last run's, with the corrections made since."""
+
+    counts: dict
+    changed: dict[str, list[dict]]  # article_id -> its mentions with every correction applied, where they differ from the run's
+
+
+def _lines_of(path: Path, article_ids: set[str]) -> dict[str, list[dict]]:
+    """The records of a JSONL output file that belong to the given articles (the others are not parsed)."""
+    keys = {f'"article_id":{json.dumps(a, ensure_ascii=False)}': a for a in article_ids}
+    found: dict[str, list[dict]] = {a: [] for a in article_ids}
+    try:
+        fh = path.open(encoding="utf-8")
+    except FileNotFoundError:
+        return found
+    with fh:
+        for line in fh:
+            if any(k in line for k in keys):
+                rec = json.loads(line)
+                if rec.get("article_id") in found:
+                    found[rec["article_id"]].append(rec)
+    return found
+
+
+def live_counts(state: ReviewState) -> Live:
+    """The last run's counts (report/data/counts.json) with the corrections editors made since applied.
+
+    Only articles with corrections are looked at: each one's cached extraction with every
+    correction applied (what the next run writes) against what the last run wrote.
+    """
+    files = [state.out / "report" / "data" / "counts.json", state.out / "metrics.jsonl", state.out / "rejected.jsonl", state.corrections]
+    stamp = tuple((st.st_mtime_ns, st.st_size) if (st := _stat(f)) else None for f in files)
+    if state._live[0] == stamp:
+        return state._live[1]
+    if stamp[0] is None:  # a report written before counts.json existed: its counts stay as they are
+        return Live({}, {})
+    counts = json.loads(files[0].read_text(encoding="utf-8"))
+    arts, _pages = state.articles()
+    aids = {aid for aid in (state.corrections_by_article()) if aid in arts}
+    run_mentions, run_rejections = _lines_of(files[1], aids), _lines_of(files[2], aids)
+    changed: dict[str, list[dict]] = {}
+    for aid in sorted(aids):
+        try:
+            preview, _text, _sha = _preview(state, arts[aid])
+        except HTTPException:  # no cache or no text: nothing to preview
+            continue
+        before, after = run_mentions[aid], preview.mentions
+        rej_before = sum(map(editor_rejected, run_rejections[aid]))
+        rej_after = sum(map(editor_rejected, preview.rejections))
+        if before == after and rej_before == rej_after:
+            continue
+        changed[aid] = after
+        counts["mentions"] += len(after) - len(before)
+        counts["corrected"] += sum(bool(m.get("corrected")) for m in after) - sum(bool(m.get("corrected")) for m in before)
+        counts["rejected_by_editors"] += rej_after - rej_before
+        for table, field_of in (("by_kind", lambda m: m["kind"]), ("by_metric", lambda m: m.get("metric") or "(none)")):
+            for m, step in [(m, -1) for m in before] + [(m, 1) for m in after]:
+                counts[table][field_of(m)] = counts[table].get(field_of(m), 0) + step
+    live = Live(counts, changed)
+    state._live = (stamp, live)
+    return live
+
+
+def _stat(path: Path):
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def _live_note(live: Live) -> str:
+    n = len(live.changed)
+    return (
+        f"<p class='live'>Live: these counts and the article list include the corrections made to {n} "
+        f"article{'s' if n != 1 else ''} since the last run (their pages show them too). The mention table, its filters and the "
+        "charts show the last run until the next <code>cxmetrics run</code>.</p>"
+    )
+
+
+def _between(page: str, start: str, end: str, new: str) -> str:
+    a, b = page.find(start), page.find(end)
+    if a < 0 or b < a:
+        return page
+    return page[: a + len(start)] + new + page[b:]
 
 
 def _now() -> str:
@@ -146,14 +241,33 @@ def create_app(state: ReviewState) -> FastAPI:
         return RedirectResponse("/index.html")
 
     @app.get("/index.html")
-    def index() -> FileResponse:
-        return FileResponse(report / "index.html", media_type="text/html; charset=utf-8")
+    def index() -> HTMLResponse:
+        """The last run's index, its counts live: corrections made since are counted (``live_counts``)."""
+        page = (report / "index.html").read_text(encoding="utf-8")
+        live = live_counts(state)
+        if live.changed:
+            page = _between(page, SUMMARY_START, SUMMARY_END, index_summary(live.counts, _live_note(live)))
+            page = _between(page, STATS_START, STATS_END, index_stats(live.counts))
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     @app.get("/data/{name}")
-    def data(name: str) -> FileResponse:
-        if not _DATA_FILE.fullmatch(name) or not (report / "data" / name).is_file():
+    def data(name: str):
+        path = report / "data" / name
+        if not _DATA_FILE.fullmatch(name) or not path.is_file():
             raise HTTPException(404, "no such data file")
-        return FileResponse(report / "data" / name, media_type="text/javascript; charset=utf-8")
+        live = live_counts(state) if name.startswith("a") else None
+        if not live or not live.changed:
+            return FileResponse(path, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-store"})
+        # the article list with the mention counts, kinds and sources of corrected articles as the next run writes them
+        m = _ROWS.fullmatch(path.read_text(encoding="utf-8"))
+        k, rows = m.group(1), json.loads(m.group(2))
+        arts, pages = state.articles()
+        for n, row in enumerate(rows):
+            aid = pages.get(row[1] or "")
+            if aid in live.changed:
+                rows[n] = article_row(arts[aid], row[1], live.changed[aid])
+        body = f'cxRows("a",{k},{_json_script(rows)});\n'
+        return Response(body, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-store"})
 
     @app.get("/articles/{name}")
     def article_page(name: str) -> HTMLResponse:
@@ -220,8 +334,8 @@ def review(out: Path, corpus: Path, corrections: Path, port: int = 8765, ready=N
     import uvicorn
 
     out, corpus = Path(out), Path(corpus)
-    if not (out / "report" / "index.html").is_file():
-        write_report(out, corpus)
+    if not (out / "report" / "index.html").is_file() or not (out / "report" / "data" / "counts.json").is_file():
+        write_report(out, corpus)  # none yet, or one from before the counts the server keeps live
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, port))  # loopback only, never 0.0.0.0

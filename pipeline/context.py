@@ -17,8 +17,10 @@ from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from pipeline.candidates import find_candidates
 from pipeline.nlp import get_nlp, sent_lowers, sent_of, sent_text
 from pipeline.rules import load_rules
+from schemas.records import INDEX_MAX, INDEX_MIN, SCORE_SCALES
 
 QUAL = load_rules("qualifiers").tables
 METRICS = load_rules("metrics").tables
@@ -112,7 +114,6 @@ def metric_terms(doc: Doc) -> list[Term]:
     return out
 
 
-_SCORE_RANGES = METRICS["score_ranges"]
 _LINK_WORDS = set(METRICS["link_words"])
 _CLAUSE_RULES = [(r["metric"], [re.compile(p) for p in r["all"]]) for r in METRICS["clause_rules"]]
 
@@ -130,7 +131,7 @@ def _terms_in(terms: list[Term], start: int, end: int) -> list[Term]:
 
 
 def _score_terms_before(doc: Doc, i: int, terms: list[Term], sent: Span) -> list[Term]:
-    return [t for t in _terms_in(terms, sent.start, i) if t.metric in _SCORE_RANGES]
+    return [t for t in _terms_in(terms, sent.start, i) if t.metric in SCORE_SCALES]
 
 
 def governing_score_term(doc: Doc, i: int, terms: list[Term]) -> Term | None:
@@ -140,7 +141,7 @@ def governing_score_term(doc: Doc, i: int, terms: list[Term]) -> Term | None:
     before = _score_terms_before(doc, i, terms, sent)
     if before:
         return before[-1]
-    after = [t for t in _terms_in(terms, i + 1, sent.end) if t.metric in _SCORE_RANGES and t.start - i <= 6]
+    after = [t for t in _terms_in(terms, i + 1, sent.end) if t.metric in SCORE_SCALES and t.start - i <= 6]
     return after[0] if after else None
 
 
@@ -169,42 +170,59 @@ def carried_score_term(doc: Doc, i: int, terms: list[Term]) -> Term | None:
     prev = _previous_sentence(doc, i)
     if prev is None:
         return None
-    found = [t for t in _terms_in(terms, prev.start, prev.end) if t.metric in _SCORE_RANGES]
+    found = [t for t in _terms_in(terms, prev.start, prev.end) if t.metric in SCORE_SCALES]
     return found[-1] if found else None
 
 
 def _in_range(metric: str, value: float, term: Term | None = None, doc: Doc | None = None) -> bool:
-    lo, hi = _SCORE_RANGES[metric]
-    if term is not None and doc is not None and doc[term.end - 1].lower_.endswith(_INDEX_TERMS):
+    """Whether a value fits the KPI's scale (``schemas.records.SCORE_SCALES``); with the term that
+    names it, an index of 0..100 too when the term names an index or a score."""
+    lo, hi = SCORE_SCALES[metric]
+    if term is not None and doc is not None and _index_term(doc, term):
         # 'tevredenheidsindex 65,92', 'tevredenheidsscore 71,85': an index of 0..100 as well as the KPI's
         # own scale ('De Net Promoter Score daalde naar -4' keeps the NPS range)
-        lo, hi = min(lo, _INDEX_RANGE[0]), max(hi, _INDEX_RANGE[1])
+        lo, hi = min(lo, INDEX_MIN), max(hi, INDEX_MAX)
     return lo <= value <= hi
+
+
+def _index_term(doc: Doc, term: Term) -> bool:
+    return doc[term.end - 1].lower_.endswith(_INDEX_TERMS)
 
 
 _GRADE_VERBS = set(METRICS["grade_verbs"])
 _GRADE_ADJ = set(METRICS["grade_adjectives"])
 _GRADE_CUSTOMERS = re.compile(METRICS["grade_customers"])
 _GRADE_TEXT = re.compile(r"(?:10|[1-9])(?:[,.]\d{1,2})?")
+_OFF_SCALE_GRADE_TEXT = re.compile(r"\d{1,2}(?:[,.]\d{1,2})?")  # 0, 12, 11,5: grade-shaped, off the 1..10 scale
 _GRADE_FOLLOWERS = _LINK_WORDS | {"als", "voor", "en", "in"}  # words a grade may stand before
 # words that make a number after 'een' a quantity of something, not a grade ('een 5 procent', 'een 8 jaar')
 _NOT_GRADE_FOLLOWERS = set(METRICS["not_grade_followers"])
 _INDEX_TERMS = tuple(METRICS["index_terms"])
-_INDEX_RANGE = (0.0, 100.0)
 _SCORE_NOUNS = set(METRICS["score_nouns"])
 
 
 def _grade(doc: Doc, i: int, sent: Span) -> bool:
     """'Klanten geven de dienstverlening gemiddeld een 7,5': 'een' + a 1..10 value, a decimal
     one anywhere ('komen uit op een 4,6', 'met een verdienstelijke 7,76'), a whole one
-    ('een 8', 'een magere zes') in a sentence whose verb grades something."""
+    ('een 8', 'een magere zes') in a sentence whose verb grades something.
+
+    A bare value of two digits off the scale counts too where a verb grades ('Klanten geven
+    de winkel een 12'): a grade that validation rejects (grade_out_of_range).
+    """
     tok = doc[i]
+    on_scale = True
     if tok._.numform == "digits":
-        if not _GRADE_TEXT.fullmatch(tok.text):
+        on_scale = bool(_GRADE_TEXT.fullmatch(tok.text))
+        if not on_scale and not (_OFF_SCALE_GRADE_TEXT.fullmatch(tok.text) and _is_bare(doc, i)):
             return False
     elif tok._.numform != "word" or tok._.num is None or not (1 <= tok._.num <= 10) or tok._.num != int(tok._.num):
         return False
-    decimal = any(ch in tok.text for ch in ",.")
+    decimal = on_scale and any(ch in tok.text for ch in ",.")  # off the scale, only a grading verb makes it a grade
+    return _grade_shape(doc, i, sent, decimal) and (decimal or any(lw in _GRADE_VERBS for lw in sent_lowers(doc, sent)))
+
+
+def _grade_shape(doc: Doc, i: int, sent: Span, decimal: bool) -> bool:
+    """'een' (and an adjective) before the number, and no noun of its own after it."""
     j = i - 1
     if j > sent.start and (doc[j].lower_ in _GRADE_ADJ or _adjective(doc[j])):
         j -= 1  # 'een ruime 8', 'een verdienstelijke 7,76'
@@ -217,7 +235,7 @@ def _grade(doc: Doc, i: int, sent: Span) -> bool:
             return False  # 'een 8 jaar', 'een 5 procent': a numeral with its own noun is no grade
         if nxt.is_alpha and low not in _GRADE_FOLLOWERS and low not in STOP_WORDS and not decimal:
             return False
-    return decimal or any(lw in _GRADE_VERBS for lw in sent_lowers(doc, sent))
+    return True
 
 
 def _adjective(tok) -> bool:
@@ -264,11 +282,15 @@ def _score_noun_before(doc: Doc, i: int, sent: Span) -> bool:
 
 
 def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, str] | None:
-    """(kind, metric, rule id) for a numeral no kind rule claimed, or None to drop it.
+    """(kind, metric, rule id) for a numeral no kind rule claimed, or None when it is no figure.
 
     A bare number is a score when a score KPI governs it and the value fits the
     KPI's scale ('De Net Promotor Score steeg van +9 naar +13'); it is a count
     when it is the value of an 'aantal' (the number of things) in a from-to change.
+    A number a KPI governs that fits no other reading stays that KPI's score even off
+    its scale ('De NPS is +130'), and a grade-shaped one off the 1..10 scale stays a
+    grade ('Klanten geven de winkel een 12'): validation rejects them with the scale
+    they break, so they reach rejected.jsonl instead of vanishing.
     """
     tok = doc[i]
     value = tok._.num
@@ -280,21 +302,24 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     if scaled or (form == "word" and value >= 1000):
         return "count", None, "count.bare_large"  # a large number standing alone counts things
     decimal = form != "word" and any(ch in tok.text for ch in ",.") and not _THOUSANDS.fullmatch(tok.text)
+    off_scale: Term | None = None  # the KPI that governs the number, when its value fits that KPI's scale nowhere
     if form != "word":
         term = governing_score_term(doc, i, terms)
         if term and term.end < i and any(t.lower_.endswith("index") for t in doc[term.end + 1 : i]):
             term = None  # 'de tevredenheidsindex op 65,92 en de index van klantentrouw op 56,54': another index
-        if term and _in_range(term.metric, value, term, doc):
-            if not _in_range(term.metric, value):
-                return "score", term.metric, "score.index"  # beyond the grade scale: an index of 0..100
-            return "score", term.metric, "score.bare_with_metric"
+        fit = _fitting(term, value, doc, "score.bare_with_metric")
+        if fit:
+            return fit
+        off_scale = term
         metric = term.metric if term else None
         if metric is None and _score_noun_before(doc, i, sent):
             carried = carried_score_term(doc, i, terms)
-            if carried and _in_range(carried.metric, value, carried, doc):
-                return "score", carried.metric, "score.bare_score_noun" if _in_range(carried.metric, value) else "score.index"
+            fit = _fitting(carried, value, doc, "score.bare_score_noun")
+            if fit:
+                return fit
             if decimal or form == "signed":
                 return "score", None, "score.bare_score_noun"
+            off_scale = carried
     else:
         metric = None
     if metric is None and _grade(doc, i, sent):
@@ -313,11 +338,12 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     if _in_parentheses(doc, i):
         if decimal:
             carried = carried_score_term(doc, i, terms)
-            if carried and _in_range(carried.metric, value, carried, doc):
-                return "score", carried.metric, "score.in_parentheses" if _in_range(carried.metric, value) else "score.index"
+            fit = _fitting(carried, value, doc, "score.in_parentheses")
+            if fit:
+                return fit
             if 1 <= value <= 10:
                 return "score", None, "score.in_parentheses"
-            return None
+            return _off_scale(doc, i, off_scale or carried)
         if value >= 10 and form == "digits":
             return "count", None, "count.in_parentheses"
     if form == "digits" and _THOUSANDS.fullmatch(tok.text):
@@ -325,7 +351,33 @@ def resolve_bare(doc: Doc, i: int, terms: list[Term]) -> tuple[str, str | None, 
     prev = doc[i - 1].lower_ if i > 0 else ""
     if prev in ("van", "naar", "tot") and "aantal" in [t.lower_ for t in doc[sent.start : i]]:
         return "count", None, "count.bare_aantal_change"
-    return None
+    return _off_scale(doc, i, off_scale)
+
+
+def _fitting(term: Term | None, value: float, doc: Doc, rule: str) -> tuple[str, str, str] | None:
+    """The score of the KPI ``term`` names when the value fits its scale (by ``rule``), or fits only
+    as an index of 0..100 ('score.index'); None when it fits neither."""
+    if term is None or not _in_range(term.metric, value, term, doc):
+        return None
+    return "score", term.metric, rule if _in_range(term.metric, value) else "score.index"
+
+
+def _off_scale(doc: Doc, i: int, term: Term | None) -> tuple[str, str, str] | None:
+    """A bare number a score KPI governs whose value fits neither its scale nor an index: still that
+    KPI's score, so that validation rejects it with the scale it breaks ('De NPS is +130':
+    nps_out_of_range). A numeral a kind rule claimed (extract asks again of one-token counts)
+    keeps its kind: off the scale, it is no score of the KPI."""
+    if term is None or not _is_bare(doc, i):
+        return None
+    return "score", term.metric, "score.index" if _index_term(doc, term) else "score.bare_with_metric"
+
+
+def _is_bare(doc: Doc, i: int) -> bool:
+    """Whether no kind rule claimed numeral i (computed once per doc, only when asked)."""
+    bare = doc.user_data.get("cx_bare")
+    if bare is None:
+        bare = doc.user_data["cx_bare"] = frozenset(find_candidates(doc)[1])
+    return i in bare
 
 
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")

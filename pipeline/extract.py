@@ -20,9 +20,10 @@ from pipeline.article import Article, article_id_for, find_published, find_title
 from pipeline.candidates import Candidate, find_candidates, rules_by_id
 from pipeline.context import metric_for, metric_terms, qualifier_for, resolve_bare, subject_for
 from pipeline.studies import SourceTracker, find_studies
-from pipeline.years import assign_years, explicit_years, title_year
+from pipeline.study_details import describe_studies
+from pipeline.years import assign_years, explicit_years, infer_ref_year, title_year
 from pipeline.nlp import get_nlp, sent_of, sent_text
-from schemas.records import SCHEMA_VERSION, Kind, MetricMention
+from schemas.records import SCHEMA_VERSION, Kind, MetricMention, rejection_reasons
 
 CODE_VERSION = "1"  # bump when extraction code changes behaviour; rule files are hashed in
 
@@ -35,7 +36,8 @@ KEY_ROOT = Path(__file__).resolve().parent.parent
 KEY_FILES = ("pipeline/**/*.py", "pipeline/rules/*.yaml", "schemas/*.py", "flows/*.py")
 KEY_NOT_EXTRACTION = (
     "flows/cli.py", "flows/dask_runner.py", "flows/report.py", "flows/serve.py", "flows/settings.py", "flows/testhooks.py",
-    "flows/review.py", "flows/parallel.py", "flows/progress.py", "flows/watch.py", "flows/warm.py",
+    "flows/review.py", "flows/report_studies.py", "flows/export.py", "flows/parallel.py", "flows/progress.py", "flows/watch.py",
+    "flows/warm.py",
 )
 KEY_LIBRARIES = ("spacy", "text2num", "dateparser", "pydantic", "pydantic-core", "pyyaml")
 
@@ -69,6 +71,7 @@ def extractor_version() -> str:
 class Extraction:
     mentions: list[dict] = field(default_factory=list)  # validated, model_dump(mode="json")
     rejections: list[dict] = field(default_factory=list)  # {"reason", "span", "candidate"}
+    studies: list[dict] = field(default_factory=list)  # the article's studies (pipeline.study_details), for linking across articles
 
 
 def mention_id(article_id: str, start: int, end: int, text: str) -> str:
@@ -144,15 +147,19 @@ def _extract(article: Article, doc) -> Extraction:
 
     figures = [(c.start, c.end) for c in cands]
     masked = article.published_span
+    pub = article.published_date
+    ref_year = pub.year if pub else None
     studies = find_studies(
-        doc, SourceTracker.for_text(article.text), figures, lambda sent: explicit_years(doc, sent, masked)
+        doc, SourceTracker.for_text(article.text), figures, lambda sent: explicit_years(doc, sent, masked, ref_year)
     )
     heading_year = title_year(doc, article.title_span, masked)
     fallback = {s: studies.year(s) or heading_year for s, _e in figures}
-    pub = article.published_date
-    years = assign_years(doc, figures, pub.year if pub else None, fallback, masked)
+    study_records, study_of = describe_studies(doc, article.article_id, studies, figures, pub.year if pub else None)
+    if ref_year is None:
+        ref_year = infer_ref_year(doc, figures, masked)
+    years = assign_years(doc, figures, ref_year, fallback, masked)
 
-    result = Extraction()
+    result = Extraction(studies=study_records)
     for c in cands:
         tok = doc[c.anchor]
         kind = c.kind
@@ -182,6 +189,7 @@ def _extract(article: Article, doc) -> Extraction:
             "subject": subject_for(doc, kind, c.start, c.end, metric, terms),
             "year": years.get(c.start),
             "source": source.as_dict() if source else None,
+            "study_id": study_of.get(c.start),
             "published": article.published,
             "rule": c.rule,
         }
@@ -198,8 +206,7 @@ def validate_into(result: Extraction, text: str, candidate: dict) -> None:
     try:
         record = MetricMention.model_validate(candidate)
     except ValidationError as exc:
-        reasons = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
-        result.rejections.append({"reason": reasons, "span": span, "candidate": candidate})
+        result.rejections.append({"reason": rejection_reasons(exc), "span": span, "candidate": candidate})
         return
     result.mentions.append(record.model_dump(mode="json"))
 

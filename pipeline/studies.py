@@ -53,6 +53,7 @@ _ROLE_CUES = {w.lower() for w in SOURCES["role_cues"]}
 # a lower-case compound ending in an organization noun also says a name follows: 'beroepsfederatie BVVO',
 # 'schoenenketen Torfs', 'bankvergelijkingssite Bankshopper.be'
 _DESCRIPTOR_WORD = rf"(?:(?i:{_DESCRIPTORS})|[a-z]*(?:{_alt(SOURCES['org_noun_endings'])}))"
+_RE_DESCRIPTOR_WORD = re.compile(_DESCRIPTOR_WORD)
 _ARTICLE_NAME = rf"(?i:de|het)\s+(?:{_DESCRIPTOR_WORD}\s+)?"  # 'de', 'het onderzoeksbureau' before a name
 _ARTICLE_OR_DESCRIPTOR = rf"(?:{_ARTICLE_NAME}|{_DESCRIPTOR_WORD}\s+)"
 
@@ -66,8 +67,19 @@ def _then_org(table: str) -> re.Pattern:
     """A table's phrase, then (an article or descriptor and) an organization: 'in opdracht van de NMa'."""
     return re.compile(rf"\b(?i:{_alt(SOURCES[table])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _RE_VAN_ORG = re.compile(rf"\s(?:van|door|(?i:in samenwerking met))\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
+# a public body written in lower case, as Dutch writes them: 'het rapport van de rekenkamer'
+_RE_VAN_INSTITUTION = re.compile(rf"\s(?:van|door)\s+(?:de|het)\s+(?P<org>[a-z]*(?:{_alt(SOURCES['institution_endings'])}))\b")
+# a person's office after the name: ', federaal minister van Economie', ' (CD&V), staatssecretaris van Financiën'
+_MINISTERS = {w.lower() for w in SOURCES["ministers"]}
+_RE_OFFICE = re.compile(
+    rf"[ \t]*(?:\([^()\n]{{1,30}}\))?[ \t]*,[ \t]*(?:[a-z]+[ \t]+){{0,2}}?"
+    rf"(?P<role>(?i:{_alt(SOURCES['ministers'] + SOURCES['role_cues'])}))[ \t]+(?:van|bij)[ \t]+(?:(?:de|het)[ \t]+)?(?P<org>{ORG})"
+)
 _RE_CUE = re.compile(rf"(?i:\b(?:{_CUES}|{_alt(SOURCES['people_cues'] + SOURCES['role_cues'])}))\b")
 _RE_REPORT_LIKE = re.compile(rf"(?i:(?:{_alt(SOURCES['report_nouns'])})(?:\s+\d{{4}})?)$")
+# a capitalised compound ending in a title noun names a report, whatever follows: 'KlantenMonitor Zorgverzekeringen'
+_TITLE_COMPOUND = rf"(?:[A-Z]{{1,5}}-)?[A-Z][a-z]+(?:{_alt([w.capitalize() for w in SOURCES['title_compound_endings']] + SOURCES['title_compound_endings'])})"
+_RE_TITLE_COMPOUND = re.compile(rf"\b{_TITLE_COMPOUND}\b")
 _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
     rf"{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
@@ -86,9 +98,18 @@ _RE_SPEECH_VAN = re.compile(
 )
 _ORG_ATTRIBUTION = {w.lower() for w in SOURCES["org_attribution_verbs"]}
 _RE_SPEECH = re.compile(rf"\b(?i:{_alt(SOURCES['speech_verbs'] + SOURCES['org_attribution_verbs'])})\s+(?P<person>{PERSON})")
+# 'zegt Godert de Bordes, die Quality Support samen met Ron Gubbels in eigendom heeft': the employer
+_RE_SPEECH_DIE = re.compile(
+    rf"\b(?i:{_SPEECH})\s+(?P<person>{PERSON})\s*,\s*die\s+(?:[a-z]+\s+){{0,4}}?{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})"
+)
+# a first name and a last name, not inside a longer run of capitalised words
+_RE_FULL_NAME = re.compile(
+    r"(?<![\w&.\-])\b(?P<first>[A-Z][a-z]{1,11})[ \t]+(?P<last>(?:(?:van der|van den|van|de|der|den|ter|ten)[ \t]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![ \t]+[A-Z])"
+)
 _RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
 _RE_REPORT = re.compile(
-    r"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){0,7}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?)"
+    r"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){0,7}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?"
+    rf"|{_TITLE_COMPOUND}(?:[ \t]+[A-Z][\w\-]*){{0,3}}(?:[ \t]+\d{{4}})?)"
 )
 _RE_BACKWARD = re.compile(r"^\W*(?:Dat|Dit|Zo|Het)\s+(?:blijkt|bleek|komt|staat|meldt|melden|concludeert|stelt|schrijft)\b")
 
@@ -106,6 +127,12 @@ _RE_VERB_ORG = _then_org("inverted_research_verbs")
 # a general verb needs a research noun after the name: 'hield Thomas More een online bevraging'
 _RE_VERB_ORG_CUE = re.compile(
     rf"\b(?i:{_alt(SOURCES['inverted_general_verbs'])})\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})\b{_IN_CLAUSE}{{0,50}}?(?i:{_CUES})"
+)
+# the maker as subject of a general verb with a research noun as object:
+# 'Het Vlaams Centrum voor Kwaliteitszorg en Dimarso stellen op 27 september de bevindingen voor'
+_RE_SUBJECT_CUE = re.compile(
+    rf"^\W*{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?{ORG})?\s+"
+    rf"(?i:{_alt(SOURCES['presenting_verbs'] + SOURCES['inverted_general_verbs'])})\b(?:[^.;:!?,]|\.(?=\d)){{0,60}}?(?i:{_CUES})"
 )
 # a headline 'Onderzoek ACM: ...'
 _RE_HEADLINE = re.compile(rf"^\W*(?i:{_CUES})\s+(?P<org>{ORG})\s*:")
@@ -131,8 +158,23 @@ _RE_SAMPLE = re.compile(_words("sample_verbs"))
 _RE_PARTNER = re.compile(rf"\b(?i:in samenwerking met|samen met)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*\((?P<short>[A-Z][\w&.\-]*)\))?")
 # verbs of speech only: 'volgens' names organizations as often as people
 _RE_SPEAKER = re.compile(rf"\b(?i:{_alt([v for v in SOURCES['speech_verbs'] if v != 'volgens'])})\s+(?P<person>{PERSON})")
+# the words at least one reading of a sentence's attribution needs (as substrings, since some
+# readings match inside compounds: 'opiniepeilingen')
+_RE_ANCHOR = re.compile(
+    "(?i:"
+    + _alt(
+        SOURCES["cue_nouns"] + SOURCES["people_cues"] + SOURCES["role_cues"] + SOURCES["research_verbs"]
+        + SOURCES["speech_verbs"] + SOURCES["org_attribution_verbs"] + SOURCES["poll_words"]
+        + SOURCES["commission_markers"] + SOURCES["executor_markers"] + SOURCES["inverted_research_verbs"]
+        + SOURCES["inverted_general_verbs"] + SOURCES["presenting_verbs"] + SOURCES["registry_nouns"]
+        + SOURCES["registry_verbs"] + SOURCES["published_in"] + SOURCES["ministers"] + ["bron", "samen met"]
+    )
+    + ")"
+)
+_ACTOR_PATTERNS = (_RE_VERB_ORG, _RE_VERB_ORG_CUE)
 _RE_AND_ORG = re.compile(rf"\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
-_NON_NAMES = {w.lower() for w in SOURCES["non_names"]} | {m.lower() for m in load_rules("exclusions").tables["months"]}
+_PLACES = {w.lower() for w in SOURCES["places"]}
+_NON_NAMES = _PLACES | {w.lower() for w in SOURCES["non_names"]} | {m.lower() for m in load_rules("exclusions").tables["months"]}
 
 
 @dataclass
@@ -148,24 +190,36 @@ class SourceRef:
         return {"organization": self.organization, "report": self.report, "person": self.person}
 
 
+# pronominal adverbs open sentences with inversion ('Daarbij brachten de onderzoekers ...'): never names
+_RE_PRONOMINAL_ADVERB = re.compile(
+    r"(?:daar|hier|waar|er)(?:bij|na|door|mee|om|in|op|uit|voor|naast|tegen|over|onder|van|aan|toe|achter|boven|tussen|binnen|buiten|zonder|langs|af)"
+)
+
+
 def _generic(word: str, lower_words: set[str]) -> bool:
     low = word.lower()
-    return low in STOP_WORDS or word in _NOT_ORG or low in lower_words or low in _NON_NAMES
+    return low in STOP_WORDS or _RE_PRONOMINAL_ADVERB.fullmatch(low) is not None or word in _NOT_ORG or low in lower_words or low in _NON_NAMES
 
 
-def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | None:
+def clean_org(name: str, lower_words: set[str], initial: bool = True, places: bool = False) -> str | None:
     """Trim an organization name; None when it is not one (a common word, an acronym of a KPI).
+
+    ``places``: the name is the actor of a research verb, where a country or Europe stands for
+    its government ('houdt Europa geregeld peilingen'), so a place name is kept.
 
     ``initial``: the name stands at the start of the sentence, where a capital says
     nothing ('Klanten van Zendesk'), so leading common words are dropped. After
     'van', 'volgens' and the like every capitalised word belongs to the name
     ('van Customer Talk'), unless all of them are common words.
     """
+    if places and name.strip().lower() in _PLACES:
+        return name.strip()
     words = name.split()
     while words and words[0].lower() in _DESCRIPTOR_SET:  # 'Onderzoeksbureau Motivaction'
         words = words[1:]
     for k, w in enumerate(words):  # a name ends where a sentence ends: 'NTT Ltd.. CX-strategie'
-        if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and k < len(words) - 1:
+        initial_letter = re.fullmatch(r"[A-Z]\.", w) is not None  # 'Jan M. de Mos'
+        if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and not initial_letter and k < len(words) - 1:
             words = words[: k + 1]
             break
     if initial or all(_generic(w, lower_words) for w in words):
@@ -189,7 +243,7 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True) -> str | N
         return None
     if re.fullmatch(r"[A-Z]{1,5}-[a-zà-ÿ].*", out):  # CX-volwassenheid, CX-strategie: common nouns
         return None
-    if _RE_REPORT_LIKE.search(out):  # 'Benchmarking Report' is a report, not who made it
+    if _RE_REPORT_LIKE.search(out) or _RE_TITLE_COMPOUND.search(out):  # 'Benchmarking Report' is a report, not who made it
         return None
     return out
 
@@ -201,6 +255,7 @@ class SourceTracker:
     lower_words: set[str]
     people: dict[str, str] = field(default_factory=dict)  # person (full or last name) -> employer
     speakers: set[str] = field(default_factory=set)  # full names of people quoted
+    surnames: set[str] = field(default_factory=set)  # last names of people named in full: 'volgens Gubbels' quotes a person
 
     @classmethod
     def for_text(cls, text: str) -> SourceTracker:
@@ -213,7 +268,19 @@ class SourceTracker:
             name = m.group("person").strip()
             if len(name.split()) >= 2 and not any(w in _ORG_WORDS for w in name.split()):
                 tracker.speakers.add(name)
-        for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH):
+        # a first name and a last name ('Ron Gubbels'): the last name alone is that person ('volgens Gubbels')
+        for m in _RE_FULL_NAME.finditer(text):
+            first, last = m.group("first"), m.group("last")
+            before = text[max(0, m.start() - 40) : m.start()].split()
+            if before and before[-1][:1].isupper() and text[m.start() - 1] in " \t":
+                continue  # inside a longer name: 'Jan M. de Mos Management Consultancy'
+
+            if not (
+                _generic(first, lower_words) or first in _ORG_WORDS or last in _ORG_WORDS
+                or _RE_DESCRIPTOR_WORD.fullmatch(first.lower()) or _RE_CUE.fullmatch(first)  # 'Onderzoek Kassa:'
+            ):
+                tracker.surnames.add(last)
+        for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH, _RE_SPEECH_DIE):
             for m in rx.finditer(text):
                 org = clean_org(m.group("org"), lower_words)
                 person = m.group("person").strip()
@@ -224,20 +291,37 @@ class SourceTracker:
 
     def _org(self, m: re.Match) -> str | None:
         initial = not m.string[: m.start("org")].strip(" \t\"“‘'(")
+        if m.re in _ACTOR_PATTERNS:  # 'Onder die naam houdt Europa geregeld peilingen': a place acts as its government
+            place = clean_org(m.group("org"), self.lower_words, initial=initial, places=True)
+            if place:
+                return place
+        office = _RE_OFFICE.match(m.string, m.end("org"))
+        if office:  # 'in opdracht van Nathalie Muylle (CD&V), minister van Economie': the ministry
+            org = clean_org(office.group("org"), self.lower_words, initial=False)
+            if org:
+                return f"ministerie van {org}" if office.group("role").lower() in _MINISTERS else org
         return clean_org(m.group("org"), self.lower_words, initial=initial)
 
     def _cue_van(self, sentence: str) -> SourceRef | None:
         """'onderzoek van X', 'het rapport <titel> van de X', 'de cijfers van X': a cue noun
         within the same phrase before 'van'/'door' and an organization after it.
         After a cue for people ('onderzoeker Peter Jansen van TNO') the name is the person."""
-        for m in _RE_VAN_ORG.finditer(sentence):
+        matches = sorted([*_RE_VAN_ORG.finditer(sentence), *_RE_VAN_INSTITUTION.finditer(sentence)], key=lambda m: m.start())
+        for m in matches:
             window = sentence[max(0, m.start() - 90) : m.start()]
             window = re.split(r"[.,;:!?\"“”]", window)[-1]
             cue = None
             for cue in _RE_CUE.finditer(window):
                 pass
+            if cue is None:  # a report's title is a cue too: 'uit de Reizigersbarometer van Panelwijzer'
+                for cue in _RE_TITLE_COMPOUND.finditer(window):
+                    pass
             if cue is None:
                 continue
+            if m.re is _RE_VAN_INSTITUTION:
+                if cue.group(0).lower() in _PEOPLE_CUES | _ROLE_CUES:
+                    continue
+                return SourceRef(m.group("org"))
             org = self._org(m)
             if org and self.is_person(org):
                 # 'een enquête van Steven Van Belleghem en Survey Sampling International': the partner
@@ -263,6 +347,12 @@ class SourceTracker:
                     return org, m
         return None
 
+    def _and_partner(self, m: re.Match) -> list[str]:
+        """'het onderzoek dat X en Y elk jaar uitvoeren': Y made it too."""
+        nxt = _RE_AND_ORG.match(m.string, m.end("org"))
+        org = clean_org(nxt.group("org"), self.lower_words, initial=False) if nxt else None
+        return [org] if org and not self.is_person(org) else []
+
     def is_person(self, name: str) -> bool:
         """A name the article uses for a person ('zegt Jan Bakker, CEO bij X'), not an organization."""
         if name in self.people and name not in self.people.values():
@@ -271,6 +361,8 @@ class SourceTracker:
 
     def sentence_source(self, sentence: str) -> SourceRef | None:
         """The attribution evidence of one sentence, strongest reading first."""
+        if not _RE_ANCHOR.search(sentence):  # every reading needs one of its words: most sentences have none
+            return None
         ref = self._sentence_source(sentence)
         if ref is not None and ref.strength == "study":
             for m in _RE_PARTNER.finditer(sentence):
@@ -285,7 +377,7 @@ class SourceTracker:
         report = None
         rm = _RE_REPORT.search(sentence)
         if rm:
-            report = rm.group("report").strip()
+            report = report_name(rm)
         commissioner = self._first_org((_RE_COMMISSION,), sentence)
         commissioner_name = commissioner[0] if commissioner else None
         executor = self._first_org((_RE_EXECUTOR,), sentence)
@@ -295,11 +387,11 @@ class SourceTracker:
         if found and found.organization != commissioner_name:
             return SourceRef(found.organization, report=report or found.report, person=found.person, commissioner=commissioner_name)
         hit = self._first_org(
-            (_RE_RELATIVE, _RE_SUBJECT, _RE_VERB_ORG, _RE_VERB_ORG_CUE, _RE_OWN_RESEARCH, _RE_HYPHEN, _RE_HEADLINE, _RE_POLL),
+            (_RE_RELATIVE, _RE_SUBJECT, _RE_VERB_ORG, _RE_VERB_ORG_CUE, _RE_SUBJECT_CUE, _RE_OWN_RESEARCH, _RE_HYPHEN, _RE_HEADLINE, _RE_POLL),
             sentence,
         )
         if hit and hit[0] != commissioner_name:
-            return SourceRef(hit[0], report=report, commissioner=commissioner_name)
+            return SourceRef(hit[0], report=report, commissioner=commissioner_name, partners=self._and_partner(hit[1]))
         if commissioner_name:
             return SourceRef(commissioner_name, report=report)
         if found:
@@ -328,7 +420,7 @@ class SourceTracker:
             if m.group(0).lower().split()[0] in _ORG_ATTRIBUTION and looks_like_org:
                 whole = re.match(ORG, sentence[m.start("person") :])  # 'Thuiswinkel.org', not 'Thuiswinkel'
                 org = clean_org(whole.group(0) if whole else person, self.lower_words, initial=False)
-                if org and not self.is_person(org):
+                if org and not self.is_person(org) and org not in self.surnames:  # 'volgens Gubbels' after 'Ron Gubbels'
                     return SourceRef(org, report=report, strength="quote")
         return None
 
@@ -372,7 +464,10 @@ class Study:
     def names(self, org: str) -> bool:
         return any(same_org(org, o) for o in self.organizations)
 
-    def source(self, person: str | None = None) -> SourceRef:
+    def source(self, person: str | None = None) -> SourceRef | None:
+        """Who made it; None for research the article names without its maker."""
+        if not self.organizations:
+            return None
         org = self.makers[0] if self.makers else self.commissioners[0]
         return SourceRef(org, report=self.name, person=person, strength=self.strength)
 
@@ -454,6 +549,23 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
             sent_study = [study if _RE_FIRST_PERSON.search(t) else None for t in texts]
             study.sentences = [k for k, st in enumerate(sent_study) if st is study]
             own = [SourceRef(org) if st else None for st in sent_study]
+    # research the article names without a maker ('uit de OV-Klantenbarometer', 'een analyse van deze
+    # krant'): one study all the same, which its year and sample belong to; its figures have no source
+    if not studies:
+        anonymous = [_anonymous_evidence(t) for t in texts]
+        if any(anonymous):
+            name = next((a for a in anonymous if isinstance(a, str)), None)
+            study = Study(makers=[], name=name)
+            studies.append(study)
+            sent_study = [study if a else None for a in anonymous]
+            study.sentences = [k for k, st in enumerate(sent_study) if st is study]
+            own = [SourceRef(None, report=name) if st else None for st in sent_study]
+            # the paragraph that first names the research dates it when it names one year:
+            # 'Wie het afgelopen half jaar belde, kreeg ... zo blijkt uit een analyse van deze krant'
+            first = paragraph_numbers(doc)[study.sentences[0]]
+            years = {y for k, sent in enumerate(sents) if paragraph_numbers(doc)[k] == first for y in years_of_sentence(sent)}
+            if len(years) == 1:
+                study.year = years.pop()
     paragraph = paragraph_numbers(doc)
     # the dated research, the sample
     current: Study | None = None
@@ -471,7 +583,7 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         if target.name is None and sent_study[k] is None:
             named = _RE_REPORT.search(text)  # 'Voor het State of CX Maturity Report 2021 werden ... ondervraagd'
             if named:
-                target.name = named.group("report").strip()
+                target.name = report_name(named)
     for study in studies:
         if study.year is None and study.name:
             m = re.search(r"\b(19|20)\d{2}\b", study.name)
@@ -491,6 +603,17 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         elif quoted_in is not None and paragraph[k] != quoted_in:
             current, quoted_in = scope, None  # a quoted figure's source holds in its paragraph
         governing.append(current or main)
+    # a heading's figure belongs to the section under it: 'Ruim 14.000 klachten' heads the paragraph
+    # that names who counted them
+    for k in range(len(sents)):
+        if paragraph[k] == 0 or not _is_heading(texts[k]) or (k > 0 and paragraph[k - 1] == paragraph[k]):
+            continue
+        if k + 1 < len(sents) and paragraph[k + 1] == paragraph[k]:
+            continue
+        section = [j for j in range(k + 1, len(sents)) if paragraph[j] == paragraph[k] + 1]
+        named = next((sent_study[j] for j in section if sent_study[j] is not None), None)
+        if named is not None:
+            governing[k] = named
     by_figure: dict[int, Study | None] = {}
     persons: dict[int, str | None] = {}
     for s, _e in figures:
@@ -498,6 +621,33 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         by_figure[s] = governing[k]
         persons[s] = own[k].person if own[k] and sent_study[k] is governing[k] else None
     return ArticleStudies(studies, by_figure, persons)
+
+
+_RE_FROM_REPORT = re.compile(rf"\b(?i:uit|volgens|in)\s+(?:(?i:de|het|een)\s+)?(?:[a-z]+\s+){{0,2}}?{_RE_REPORT.pattern}")
+_RE_OWN_PUBLICATION = re.compile(rf"(?i:\b(?:{_CUES}))\s+(?:van|door)\s+{_words('own_publication')}")
+
+
+def report_name(m: re.Match) -> str:
+    """A report's title without the words before it that a capital at the start of a sentence
+    pulled in: 'Uit de Klantcontact Monitor 2024' -> 'Klantcontact Monitor 2024'."""
+    words = m.group("report").split()
+    while len(words) > 1 and (words[0].lower() in STOP_WORDS or words[0].lower() in _NON_NAMES):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _anonymous_evidence(text: str) -> str | bool:
+    """Research named without its maker: the report's name, or True for the publisher's own."""
+    m = _RE_FROM_REPORT.search(text)
+    if m:
+        return report_name(m)
+    return _RE_OWN_PUBLICATION.search(text) is not None
+
+
+def _is_heading(text: str) -> bool:
+    """A line of a few words without a sentence's final punctuation."""
+    line = text.strip()
+    return bool(line) and "\n" not in line and line[-1] not in ".!?:;\"”’'" and len(line.split()) <= 10
 
 
 def _main_study(studies: list[Study]) -> Study | None:

@@ -8,6 +8,7 @@ paragraph's year frame carries forward; a dated study's year is applied by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,7 +16,7 @@ from functools import lru_cache
 import dateparser
 from spacy.tokens import Doc, Span
 
-from pipeline.context import QUAL_SKIP, clause_bounds
+from pipeline.context import _CLAUSE_BREAKS, QUAL_SKIP, clause_bounds
 from pipeline.nlp import paragraph_numbers, sent_lowers, sent_of
 from pipeline.rules import load_rules
 
@@ -26,6 +27,7 @@ class YearExpr:
     token: int  # first token of the expression
     year: int
     role: str  # point | base
+    marker: int | None = None  # for a base: the first token of its marker ('vergeleken met')
 
 
 @dataclass
@@ -35,16 +37,27 @@ class Frame:
     explicit: bool = False
 
 
+def _word_index(doc: Doc, sent: Span) -> dict[str, list[int]]:
+    """Where each lower-cased word stands in a sentence, built once per sentence: the year
+    rules look up dozens of phrases in every sentence, and most sentences hold none."""
+    key = ("cx_word_index", sent.start, sent.end)
+    index = doc.user_data.get(key)
+    if index is None:
+        index = {}
+        for k, low in enumerate(sent_lowers(doc, sent)):
+            index.setdefault(low, []).append(k)
+        doc.user_data[key] = index
+    return index
+
+
 def _phrase_positions(doc: Doc, sent: Span, phrase: str) -> list[int]:
     words = phrase.split()
     n = len(words)
+    at = _word_index(doc, sent).get(words[0])
+    if not at:
+        return []
     lows = sent_lowers(doc, sent)
-    first = words[0]
-    return [
-        sent.start + k
-        for k in range(len(lows) - n + 1)
-        if lows[k] == first and lows[k : k + n] == words
-    ]
+    return [sent.start + k for k in at if lows[k : k + n] == words]
 
 
 @lru_cache(maxsize=256)
@@ -57,15 +70,27 @@ def _resolve_relative(phrase: str, ref_year: int) -> int | None:
     return None if offset is None else ref_year + offset
 
 
+BASE_REACH = 8  # tokens: 'Vergeleken met de 47.207 klachten in 2013' is one comparison phrase
+
+
+def _base_marker(doc: Doc, i: int, sent: Span) -> int | None:
+    """Where the comparison marker before the year at ``i`` starts, if one governs it: right
+    before it ('sinds 2020', 'vergeleken met het jaar 2020') or earlier in its phrase, with no
+    clause break between ('Vergeleken met de 47.207 klachten in 2013')."""
+    floor = max(sent.start, i - BASE_REACH)
+    for s in range(i - 1, floor - 1, -1):
+        if doc[s].text in _CLAUSE_BREAKS:
+            return None
+        for marker in YEARS["base_markers"]:
+            words = marker.split()
+            n = len(words)
+            if s + n <= i and [t.lower_ for t in doc[s : s + n]] == words:
+                return s
+    return None
+
+
 def _is_base(doc: Doc, i: int, sent: Span) -> bool:
-    for marker in YEARS["base_markers"]:
-        words = marker.split()
-        n = len(words)
-        for back in (0, 1):  # 'sinds 2020', 'vergeleken met het jaar 2020'
-            s = i - n - back
-            if s >= sent.start and [t.lower_ for t in doc[s : s + n]] == words:
-                return True
-    return False
+    return _base_marker(doc, i, sent) is not None
 
 
 def year_expressions(
@@ -75,11 +100,15 @@ def year_expressions(
     paragraph) was about, which 'een jaar later' / 'het jaar daarvoor' count from when
     the sentence itself names no year."""
     out: list[YearExpr] = []
-    for tok in sent:
+    for k, low in enumerate(sent_lowers(doc, sent)):
+        if len(low) != 4 or not low.isdigit():  # years are four digits: skip the rest cheaply
+            continue
+        tok = doc[sent.start + k]
         if tok._.numform == "year":
             if masked and masked[0] <= tok.idx < masked[1]:
                 continue
-            out.append(YearExpr(tok.i, int(tok.text), "base" if _is_base(doc, tok.i, sent) else "point"))
+            marker = _base_marker(doc, tok.i, sent)
+            out.append(YearExpr(tok.i, int(tok.text), "point" if marker is None else "base", marker))
     if ref_year is not None:
         for phrase in YEARS["relative"]:
             for pos in _phrase_positions(doc, sent, phrase):
@@ -98,9 +127,10 @@ def year_expressions(
     return sorted(out, key=lambda e: e.token)
 
 
-def explicit_years(doc: Doc, sent: Span, masked: tuple[int, int] | None) -> list[int]:
-    """The years a sentence names as points in time (not 'sinds 2020'), in order."""
-    return [x.year for x in year_expressions(doc, sent, None, masked) if x.role == "point"]
+def explicit_years(doc: Doc, sent: Span, masked: tuple[int, int] | None, ref_year: int | None = None) -> list[int]:
+    """The years a sentence names as points in time (not 'sinds 2020'), in order; with the
+    article's own year, relative ones too ('in mei van dit jaar')."""
+    return [x.year for x in year_expressions(doc, sent, ref_year, masked) if x.role == "point"]
 
 
 def _has_year_on_year(doc: Doc, sent: Span) -> bool:
@@ -166,6 +196,9 @@ def assign_years(
         exprs = year_expressions(doc, sent, ref_year, masked, carry.point if carry else None)
         yoy = _has_year_on_year(doc, sent)
         frame = sentence_frame(exprs, yoy, ref_year)
+        if carry and carry.point and frame.base is not None and not any(x.role == "point" for x in exprs) and carry.point > frame.base:
+            # 'Vorig jaar kwamen er 51.110 binnen. Vergeleken met de 47.207 in 2013 is dat 8 procent meer.'
+            frame.point = carry.point
         sent_figs = by_sent.get(sent.start, [])
         roles = change_roles(doc, sent, sent_figs)
         starts = [f[0] for f in sent_figs]
@@ -183,7 +216,79 @@ def assign_years(
             if opening and doc[opening[0].token]._.numform == "year":
                 opener = opening[0].year
         prev_frame = frame
+    years.update(table_years(doc, figures))
     return years
+
+
+def infer_ref_year(doc: Doc, figures: list[tuple[int, int]], masked: tuple[int, int] | None) -> int | None:
+    """The year an undated article was written, where its text gives it away: a figure given
+    for a relative year ('vorig jaar 51.110 klachten') and restated with its year ('In 2014
+    ging het om 51.110 klachten'). Only figures of three digits or more count as the same."""
+    relative: dict[str, int] = {}
+    explicit: dict[str, int] = {}
+    for s, e in figures:
+        text = doc[s:e].text
+        if sum(ch.isdigit() for ch in text) < 3:
+            continue
+        sent = sent_of(doc, s)
+        offsets = {YEARS["relative"][p] for p in YEARS["relative"] if _phrase_positions(doc, sent, p)}
+        points = set(explicit_years(doc, sent, masked))
+        if len(offsets) == 1 and not points:
+            relative[text] = offsets.pop()
+        elif len(points) == 1 and not offsets:
+            explicit[text] = points.pop()
+    found = {explicit[t] - o for t, o in relative.items() if t in explicit}
+    return found.pop() if len(found) == 1 else None
+
+
+_COLUMN_GAP = re.compile(r"\t+|[ \t]{2,}")
+
+
+def _cells(line: str) -> list[tuple[int, str]]:
+    """A text-table line's cells with their offsets: runs separated by tabs or 2+ spaces."""
+    out, pos = [], 0
+    for part in _COLUMN_GAP.split(line):
+        at = line.index(part, pos) if part else pos
+        if part.strip():
+            out.append((at, part.strip()))
+        pos = at + len(part)
+    return out
+
+
+def table_years(doc: Doc, figures: list[tuple[int, int]]) -> dict[int, int | None]:
+    """Years of figures in a text table, by column: a header of years ('Imago  2008  2009')
+    gives each column its year; a header of editions in order ('Eerste onderzoek  Tweede
+    onderzoek  Derde onderzoek') leaves the earlier columns without one (the last column is
+    the study's own). Only figures on rows of such a table are returned."""
+    text = doc.user_data.get("cx_text")
+    if text is None:  # Doc.text joins every token anew on each call
+        text = doc.user_data["cx_text"] = doc.text
+    starts = {doc[s].idx: s for s, _e in figures}
+    out: dict[int, int | None] = {}
+    header: list[tuple[int, str]] | None = None
+    offset = 0
+    for line in text.split("\n"):
+        if "\t" not in line and "  " not in line:  # prose: one cell, no table here
+            header = None
+            offset += len(line) + 1
+            continue
+        cells = _cells(line)
+        if len(cells) < 3:
+            header = None if not line.strip() or len(cells) < 2 else header
+        else:
+            in_row = [starts[offset + at] for at, _c in cells[1:] if offset + at in starts]
+            if header is None or not in_row:
+                header = cells if not in_row else None
+            elif len(in_row) == len(cells) - 1 and len(header) >= len(in_row):
+                labels = [c for _a, c in header[-len(in_row):]]
+                for k, (s, label) in enumerate(zip(in_row, labels)):
+                    if re.fullmatch(r"(?:19|20)\d{2}", label):
+                        out[s] = int(label)
+                    elif all(any(w in YEARS["edition_words"] for w in lab.lower().split()) for lab in labels):
+                        if k < len(labels) - 1:
+                            out[s] = None
+        offset += len(line) + 1
+    return out
 
 
 OPENER_TOKENS = 8  # 'In het tweede kwartaal van 2017 ...': a year this near the start opens a frame
@@ -212,6 +317,17 @@ def _nearest(exprs: list[YearExpr], s: int, e: int, figure_starts: list[int]) ->
     return min(exprs, key=key)
 
 
+def _toen_before(sent: Span, s: int) -> int | None:
+    """The 'toen' ('then') a figure's phrase opens with, within a few tokens before it."""
+    doc = sent.doc
+    for i in range(s - 1, max(sent.start, s - 4) - 1, -1):
+        if doc[i].lower_ == "toen":
+            return i
+        if doc[i].text in _CLAUSE_BREAKS:
+            return None
+    return None
+
+
 def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, default_year):  # noqa: PLR0911 - a decision list
     """The year of one figure; each step is a reading of Dutch, most specific first."""
     if frame.base is not None and role == "from":
@@ -219,6 +335,16 @@ def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, def
     if frame.base is not None and role == "to":
         return frame.point
     c0, c1 = clause_bounds(sent, s)
+    then = _toen_before(sent, s)
+    if then is not None:  # 'Tegenover 2019, toen er 15.816 klachten werden geteld', 'dan in 2019 (toen 16.246)'
+        earlier = [x for x in exprs if x.token < then]
+        if earlier:
+            return earlier[-1].year
+    if sent[0].lower_ == "toen" and carry is not None and not exprs:
+        return carry.base if carry.base is not None else carry.point  # '... beter dan in het jaar daarvoor. Toen was het een 7.1.'
+    for x in exprs:
+        if x.marker is not None and x.marker < s and e <= x.token:
+            return x.year  # the figure compared with: 'Vergeleken met de 47.207 klachten in 2013'
     in_clause = [x for x in exprs if c0 <= x.token < c1 and x.role == "point"]
     if in_clause:
         return _nearest(in_clause, s, e, figure_starts).year
@@ -231,6 +357,12 @@ def _year_of(sent, s, e, figure_starts, exprs, frame, role, carry, ref_year, def
             return ref_year  # '31 procent ..., in 2020 was dit zestien procent': the other figure is now
         return None
     if frame.base is not None:
+        bases = [x for x in exprs if x.role == "base"]
+        doc = sent.doc
+        period = [x for x in bases if x.marker is not None and doc[x.marker].lower_ in YEARS["period_markers"]]
+        now = any(t.lower_ in YEARS["now_words"] for t in doc[c0:c1])  # ', waarmee het totaal momenteel op 845 uitkomt'
+        if role is None and period and not now:
+            return None  # 'Sinds 2016 kwamen er al 22.158 klachten binnen': a total over a period, no one year
         return frame.point  # 'vergeleken met 2021 ... twee derde': now
     if carry is not None:
         if role == "from" and carry.base is not None:

@@ -7,6 +7,7 @@ from schemas.records import (
     Corrected,
     Correction,
     CorrectionFields,
+    FindingRecord,
     Kind,
     Metric,
     MetricMention,
@@ -14,6 +15,7 @@ from schemas.records import (
     Rejection,
     Source,
     Span,
+    StudyRecord,
 )
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "Corrected",
     "Correction",
     "CorrectionFields",
+    "FindingRecord",
     "Kind",
     "Metric",
     "MetricMention",
@@ -30,4 +33,5 @@ __all__ = [
     "Rejection",
     "Source",
     "Span",
+    "StudyRecord",
 ]

@@ -12,14 +12,23 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention.corrected, level "correction"); ArticleRecord.format, text_path
+SCHEMA_VERSION = "1.1.0"  # 1.1: editors' corrections (Correction, MetricMention.corrected, level "correction"); ArticleRecord.format, text_path; MetricMention.study_id, StudyRecord (studies.jsonl), FindingRecord (findings.jsonl)
 
 # Bounds every mention must respect; validation failures name the rule broken.
 YEAR_MIN, YEAR_MAX = 1900, 2100
 NPS_MIN, NPS_MAX = -100.0, 100.0
 GRADE_MIN, GRADE_MAX = 1.0, 10.0
+INDEX_MIN, INDEX_MAX = 0.0, 100.0  # a KPI stated as an index or a score of 0..100 ('tevredenheidsindex 65,92')
+# The scale of each KPI whose values are scores: the one place these bounds live
+# (pipeline.context reads them to decide which bare numbers a KPI governs).
+SCORE_SCALES: dict[str, tuple[float, float]] = {
+    "nps": (NPS_MIN, NPS_MAX),
+    "ces": (1.0, 7.0),
+    "csat": (1.0, 100.0),
+    "customer_satisfaction": (GRADE_MIN, GRADE_MAX),
+}
 
 
 def check_year(cls, v: int | None) -> int | None:
@@ -27,6 +36,22 @@ def check_year(cls, v: int | None) -> int | None:
     if v is not None and not (YEAR_MIN <= v <= YEAR_MAX):
         raise ValueError(f"year_out_of_range: {v} not in {YEAR_MIN}..{YEAR_MAX}")
     return v
+
+
+def rejection_reasons(exc: ValidationError) -> str:
+    """A failed validation as the reason a rejection gives: each error as 'code: explanation'.
+
+    The models' own checks raise with their code ('nps_out_of_range: ...'); a check pydantic
+    makes itself (a type, an enum value, a pattern) is coded by its field ('invalid_kind: ...').
+    """
+    parts = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        if err.get("type") != "value_error":
+            field = "_".join(str(p) for p in err.get("loc", ()) if not isinstance(p, int)) or "record"
+            msg = f"invalid_{field}: {msg}"
+        parts.append(msg)
+    return "; ".join(parts)
 
 
 class Kind(str, Enum):
@@ -133,6 +158,9 @@ class MetricMention(Strict):
     subject: str | None = Field(default=None, description="Best-effort noun phrase of what is measured.")
     year: int | None = Field(default=None, description="The year the figure describes, or null.")
     source: Source | None = Field(default=None, description="Whose research the figure comes from, or null.")
+    study_id: str | None = Field(
+        default=None, description="The study the figure comes from (a line of studies.jsonl), or null when it has none."
+    )
     published: str | None = Field(
         default=None,
         pattern=r"^\d{4}-\d{2}(-\d{2})?$",
@@ -156,9 +184,14 @@ class MetricMention(Strict):
             raise ValueError(f"negative_value: a {kind} cannot be negative, got {value}")
         if metric == "nps" and not (NPS_MIN <= value <= NPS_MAX):
             raise ValueError(f"nps_out_of_range: NPS must be -100..100, got {value}")
-        if kind == "score" and metric == "customer_satisfaction" and self.unit == "grade":
-            if not (GRADE_MIN <= value <= GRADE_MAX):
-                raise ValueError(f"grade_out_of_range: a grade must be 1..10, got {value}")
+        if kind == "score" and self.unit == "grade" and not (GRADE_MIN <= value <= GRADE_MAX):
+            raise ValueError(f"grade_out_of_range: a grade must be 1..10, got {value}")
+        if kind == "score" and metric in SCORE_SCALES and self.unit != "grade":
+            lo, hi = SCORE_SCALES[metric]
+            if not (lo <= value <= hi or INDEX_MIN <= value <= INDEX_MAX):
+                raise ValueError(
+                    f"score_out_of_range: a {metric} score must be {lo:g}..{hi:g} or an index of {INDEX_MIN:g}..{INDEX_MAX:g}, got {value}"
+                )
         return self
 
 
@@ -276,9 +309,61 @@ class Correction(Strict):
         return self
 
 
+class StudyRecord(Strict):
+    """One study in the corpus (studies.jsonl): the same study reported by several articles is one line."""
+
+    schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this record schema.")
+    study_id: str = Field(
+        pattern=r"^st_[0-9a-f]{16}$",
+        description=(
+            "Stable id: a hash of the normalized first organization, name and year (and of the article, "
+            "for a study without a year, which is never linked across articles); not of run order."
+        ),
+    )
+    organizations: list[str] = Field(
+        description=(
+            "Who made the study first, then who commissioned it; empty for research the articles name "
+            "without its maker ('uit de OV-Klantenbarometer', 'een analyse van deze krant')."
+        )
+    )
+    name: str | None = Field(default=None, description="The report or survey title where stated, else null.")
+    year: int | None = Field(default=None, description="The year of the study where stated, else null.")
+    sample_size: int | None = Field(default=None, ge=1, description="Respondents or units where stated, else null.")
+    population: str | None = Field(default=None, description="Whom the study asked or counted ('Nederlanders', 'webshops'), else null.")
+    method: Literal["online survey", "mystery calling", "poll", "panel", "registry data"] | None = Field(
+        default=None, description="How the study was done where stated, else null."
+    )
+    article_ids: list[str] = Field(min_length=1, description="Every article that reports the study, sorted.")
+    n_mentions: int = Field(ge=0, description="Mentions in metrics.jsonl with this study_id.")
+
+    _year_in_range = field_validator("year")(check_year)
+
+
+class FindingRecord(Strict):
+    """One figure of one study (findings.jsonl), reported once or by several articles."""
+
+    schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this record schema.")
+    finding_id: str = Field(pattern=r"^fd_[0-9a-f]{16}$", description="Stable id: a hash of the study, kind, metric, unit and mention ids.")
+    study_id: str = Field(description="The study (studies.jsonl) the figure belongs to.")
+    kind: Kind = Field(description="The kind of the figure.")
+    metric: Metric | None = Field(default=None, description="The named KPI, or null.")
+    unit: str | None = Field(default=None, description="The unit of the values, or null.")
+    year: int | None = Field(default=None, description="The year the figure describes, where a mention states it.")
+    subject: str | None = Field(default=None, description="The subject most of its mentions give, or null.")
+    values: list[float] = Field(min_length=1, description="The distinct values reported, ascending.")
+    mention_ids: list[str] = Field(min_length=1, description="Its mentions in metrics.jsonl, in article and span order.")
+    article_ids: list[str] = Field(min_length=1, description="The articles that report it, sorted.")
+    conflict: bool = Field(
+        description="True when articles report values for it that disagree beyond rounding and beyond what a qualifier allows."
+    )
+    note: str | None = Field(default=None, description="Why it is a conflict (or why differing values agree), else null.")
+
+
 RECORD_MODELS: dict[str, type[BaseModel]] = {
     "metric_mention": MetricMention,
     "article": ArticleRecord,
     "rejection": Rejection,
     "correction": Correction,
+    "study": StudyRecord,
+    "finding": FindingRecord,
 }

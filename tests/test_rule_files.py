@@ -24,10 +24,47 @@ def load_error(path: Path) -> str:
     return msg.removeprefix(f"invalid rule file {path.name}: ")
 
 
-def test_every_shipped_rule_file_loads_and_declares_its_tables():
+def test_every_declared_table_is_in_its_file_and_every_table_is_declared():
     assert set(TABLES) <= set(rule_files())
     for name in rule_files():
-        assert set(load_rules(name).tables) <= set(TABLES.get(name, {}))
+        assert set(load_rules(name).tables) == set(TABLES.get(name, {})), name
+
+
+def test_a_declared_table_missing_from_its_file(tmp_path):
+    path = write(tmp_path, "duration", "description: d\ntables: {time_units: [minuut]}\nrules: []\n")
+    assert load_error(path) == "tables.service_words: missing (declared for duration.yaml in TABLES in pipeline/rules/__init__.py)"
+
+
+def test_an_unquoted_no_in_a_word_table_says_to_quote_it(tmp_path):
+    """YAML reads 'no' as False: a word that would never match, so the loader refuses it."""
+    text = (Path(__file__).resolve().parent.parent / "pipeline" / "rules" / "exclusions.yaml").read_text(encoding="utf-8")
+    bad = text.replace('nr., "no", no.', "nr., no, no.", 1)
+    assert bad != text
+    assert load_error(write(tmp_path, "exclusions", bad)) == (
+        "tables.name_prefixes[3]: False is not a string (YAML reads an unquoted no, yes, on, off, true or false as a boolean: quote it)"
+    )
+
+
+@pytest.mark.parametrize(
+    "tables,where,why",
+    [
+        # pydantic gives a False key as 0 in the location; the reason names the value
+        ("{after: {procent: percent, off: x}, before: {}}", "tables.after[0] (key)", "False is not a string (YAML reads an unquoted"),
+        ("{after: {procent: 12}, before: {}}", "tables.after.procent", "12 is not a string"),
+    ],
+)
+def test_mappings_of_words_hold_strings(tmp_path, tables, where, why):
+    msg = load_error(write(tmp_path, "markers", f"description: d\ntables: {tables}\nrules: []\n"))
+    assert msg.startswith(f"{where}: {why}"), msg
+
+
+def test_a_token_pattern_word_that_is_no_string(tmp_path):
+    path = write(tmp_path, "count", "description: d\ntables: {not_count_words: [], population_nouns: [], not_event_words: [], unit_words: []}\n"
+                 "rules:\n  - {id: c.x, kind: count, pattern: [{NORM: {IN: [num_digits]}}, {LOWER: {IN: [klanten, no]}}]}\n")
+    assert load_error(path) == (
+        "rules[0].pattern (rule c.x): token 1 LOWER.IN[1]: False is not a string "
+        "(YAML reads an unquoted no, yes, on, off, true or false as a boolean: quote it)"
+    )
 
 
 def test_each_kind_has_its_rule_file():
@@ -50,6 +87,7 @@ def test_an_example_expecting_a_kind_that_is_not_a_kind(tmp_path):
 def test_a_misspelt_table_names_file_and_field(tmp_path):
     path = write(tmp_path, "ratio", "description: d\ntables: {ratio_wrds: 'verhouding|ratio'}\nrules: []\n")
     assert load_error(path) == (
+        "tables.ratio_words: missing (declared for ratio.yaml in TABLES in pipeline/rules/__init__.py); "
         "tables.ratio_wrds: unknown table (known tables: ratio_words; declare new ones in TABLES in "
         "pipeline/rules/__init__.py)"
     )

@@ -29,3 +29,10 @@ def test_source_parts(sentence, organization, person, report):
 
 def test_a_person_after_volgens_is_not_an_organization():
     assert _source("Volgens Jan de Vries is 40 procent van de klanten ontevreden.") is None
+
+
+def test_a_report_name_leaves_out_the_words_a_sentence_start_pulls_in():
+    from pipeline.extract import extract_text
+
+    (m,) = extract_text("Titel\nUit de Klantcontact Monitor 2024 van Peilwijzer blijkt dat 64 procent belt.").mentions
+    assert m["source"] == {"organization": "Peilwijzer", "report": "Klantcontact Monitor 2024", "person": None}

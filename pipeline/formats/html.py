@@ -13,8 +13,9 @@ modification dates only when no publication date is given.
 
 from __future__ import annotations
 
-import logging
+import copy
 import json
+import logging
 import re
 
 import lxml.etree
@@ -156,6 +157,14 @@ def _time_published(tree) -> str | None:
     return None
 
 
+def _visible_text(el) -> str:
+    """An element's text without the code of scripts and styles inside it ('<h1><script>...')."""
+    el = copy.deepcopy(el)
+    for code in list(el.iter("script", "style")):
+        code.drop_tree()
+    return el.text_content()
+
+
 def page_metadata(tree) -> tuple[list[str], str | None]:
     """Title candidates (best first) and the publication date the page states in its markup."""
     ld = _json_ld(tree)
@@ -168,7 +177,7 @@ def page_metadata(tree) -> tuple[list[str], str | None]:
     titles += [meta[k] for k in _TITLE_META if k in meta]
     h1 = next(iter(tree.iter("h1")), None)
     if h1 is not None:
-        titles.append(h1.text_content())
+        titles.append(_visible_text(h1))
     title_el = next(iter(tree.iter("title")), None)
     if title_el is not None and title_el.text:
         raw = tidy_line(title_el.text)

@@ -5,9 +5,12 @@ stops the start-up with one line naming the file and the field:
 
 - an unknown key is an error, not a silent no-op;
 - a rule's ``kind`` must be one of the schema's kinds (``schemas.records.KINDS``);
-- a file may hold only the tables declared for it in ``TABLES`` (a misspelt
-  table name is an error at load), and code asking for a table its file does
-  not hold gets an error naming the file, never a bare ``KeyError``;
+- a file holds exactly the tables declared for it in ``TABLES`` (a misspelt or
+  missing table name is an error at load), and code asking for a table its file
+  does not hold gets an error naming the file, never a bare ``KeyError``;
+- every entry of a word table, and every word a token pattern matches, is a
+  string: YAML reads an unquoted ``no``, ``yes``, ``on`` or ``off`` as a boolean,
+  which would never match a word, so it is an error that says to quote it;
 - regular expressions (``requires``, ``excludes``, ``REGEX`` in token patterns,
   tables declared as regexes) are compiled at load.
 
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from schemas.records import KINDS, Metric
 
@@ -36,12 +39,35 @@ class RuleFileError(ValueError):
     """A rule file that cannot be used; the message is one line naming the file and the field."""
 
 
-def _compiles(pattern: str) -> str:
+def _not_string(value: Any) -> str | None:
+    """Why a word or regex is not one: YAML turns some unquoted words into booleans (``no`` -> False)."""
+    if isinstance(value, str):
+        return None
+    hint = " (YAML reads an unquoted no, yes, on, off, true or false as a boolean: quote it)" if isinstance(value, bool) else ""
+    return f"{value!r} is not a string{hint}"
+
+
+def _not_regex(pattern: Any) -> str | None:
+    """Why a regular expression is not one, or None."""
+    if _not_string(pattern):
+        return _not_string(pattern)
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise ValueError(f"not a valid regular expression ({exc})") from None
-    return pattern
+        return f"not a valid regular expression ({exc})"
+    return None
+
+
+def _checked(problem_of):
+    """A pydantic validator from a function that says what is wrong with a value (or None)."""
+
+    def check(value: Any) -> Any:
+        problem = problem_of(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return check
 
 
 def _is_kind(kind: str | None) -> str | None:
@@ -56,7 +82,8 @@ def _is_metric(metric: str) -> str:
     return metric
 
 
-Regex = Annotated[str, AfterValidator(_compiles)]
+Word = Annotated[str, BeforeValidator(_checked(_not_string))]
+Regex = Annotated[str, BeforeValidator(_checked(_not_regex))]
 KindName = Annotated[str | None, AfterValidator(_is_kind)]
 
 
@@ -67,21 +94,21 @@ class _Strict(BaseModel):
 class ClauseRule(_Strict):
     """metrics.yaml ``clause_rules``: a clause matching all regexes names the metric."""
 
-    metric: Annotated[str, AfterValidator(_is_metric)]
+    metric: Annotated[Word, AfterValidator(_is_metric)]
     all: list[Regex]
 
 
 # The tables each rule file may hold, and the shape each must have. A table not listed
 # for its file is a misspelling (or needs declaring here); a file not listed holds none.
-WORDS, MAPPING, REGEX = list[Any], dict[str, Any], Regex
+MetricName = Annotated[Word, AfterValidator(_is_metric)]
+WORDS, REGEX = list[Word], Regex
 TABLES: dict[str, dict[str, Any]] = {
     "count": {"not_count_words": WORDS, "population_nouns": WORDS, "not_event_words": WORDS, "unit_words": WORDS},
     "duration": {"time_units": WORDS, "service_words": REGEX},
     "exclusions": {"months": WORDS, "name_prefixes": WORDS, "phone_regex": REGEX},
-    "markers": {"after": dict[str, str], "before": dict[str, str]},
+    "markers": {"after": dict[Word, Word], "before": dict[Word, Word]},
     "metrics": {
-        "terms": dict[Annotated[str, AfterValidator(_is_metric)], list[str]],
-        "score_ranges": dict[Annotated[str, AfterValidator(_is_metric)], tuple[float, float]],
+        "terms": dict[MetricName, WORDS],
         "link_words": WORDS,
         "grade_verbs": WORDS,
         "grade_adjectives": WORDS,
@@ -93,16 +120,16 @@ TABLES: dict[str, dict[str, Any]] = {
     },
     "multiplier": {"comparatives": WORDS},
     "numbers": {
-        "scale_words": dict[str, float],
-        "fraction_words": dict[str, float],
+        "scale_words": dict[Word, float],
+        "fraction_words": dict[Word, float],
         "standalone_fractions": WORDS,
-        "half_words": dict[str, float],
+        "half_words": dict[Word, float],
         "not_number_words": WORDS,
         "fraction_not_before": WORDS,
         "one_before": WORDS,
         "occasion_nouns": WORDS,
-        "multiply_words": dict[str, float],
-        "duration_units": dict[str, float],
+        "multiply_words": dict[Word, float],
+        "duration_units": dict[Word, float],
     },
     "percentage_change": {
         "rise_nouns": REGEX,
@@ -112,8 +139,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "qualifier_words": WORDS,
     },
     # regex parts with '{{name}}' placeholders, expanded (and compiled) by pipeline.article
-    "published": {"parts": dict[str, str], "patterns": list[dict[str, str]], "head_chars": int},
-    "qualifiers": {"before": dict[str, str], "after": dict[str, str], "skip": WORDS},
+    "published": {"parts": dict[Word, Word], "patterns": list[dict[Word, Word]], "head_chars": int},
+    "qualifiers": {"before": dict[Word, Word], "after": dict[Word, Word], "skip": WORDS},
     "ratio": {"ratio_words": REGEX},
     "sources": {
         name: WORDS
@@ -122,14 +149,27 @@ TABLES: dict[str, dict[str, Any]] = {
             "org_attribution_verbs", "people_cues", "role_cues", "poll_words", "not_organizations",
             "org_words", "abbreviations", "org_noun_endings", "commission_markers", "executor_markers",
             "inverted_research_verbs", "inverted_general_verbs", "registry_nouns", "registry_verbs", "first_person",
-            "dating_phrases", "earlier_words", "sample_verbs", "non_names", "published_in",
+            "dating_phrases", "earlier_words", "sample_verbs", "non_names", "published_in", "title_compound_endings",
+            "institution_endings", "ministers", "places", "presenting_verbs", "own_publication",
         )
     },
+    # pipeline/study_details.py (method, population) and pipeline/corpus_studies.py (statement words)
+    "study_details": {
+        "methods": dict[str, list[Regex]],
+        "population_nouns": WORDS,
+        "generic_participants": WORDS,
+        "sample_cues": WORDS,
+        "sample_qualifiers": WORDS,
+        "statement_ignore": WORDS,
+    },
     "years": {
-        "relative": dict[str, int],
+        "relative": dict[Word, int],
         "previous_of_explicit": WORDS,
         "next_of_explicit": WORDS,
         "base_markers": WORDS,
+        "period_markers": WORDS,
+        "now_words": WORDS,
+        "edition_words": WORDS,
         "year_on_year": WORDS,
     },
 }
@@ -154,6 +194,8 @@ class Example(_Strict):
     expect: list[Expected] = Field(default_factory=list)
     published: str | None = None  # for published.yaml: expected YYYY-MM(-DD)
     title: str | None = None  # for article examples: a title line to prepend
+    method: str | None = None  # for study_details.yaml: the study method the sentence states
+    population: str | None = None  # for study_details.yaml: the population the sentence states
 
 
 def _token_regexes(token: Any, path: str = "") -> list[tuple[str, Any]]:
@@ -166,6 +208,26 @@ def _token_regexes(token: Any, path: str = "") -> list[tuple[str, Any]]:
                 found.append((here, val))
             else:
                 found.extend(_token_regexes(val, here))
+    return found
+
+
+_WORD_ATTRS = ("ORTH", "TEXT", "LOWER", "NORM", "LEMMA")
+
+
+def _token_words(token: Any) -> list[tuple[str, Any]]:
+    """Every word a token pattern matches on (``LOWER: x``, ``LOWER: {IN: [...]}``), with where it stands."""
+    found: list[tuple[str, Any]] = []
+    if not isinstance(token, dict):
+        return found
+    for attr in _WORD_ATTRS:
+        if attr not in token:
+            continue
+        val = token[attr]
+        if isinstance(val, dict):
+            for op in ("IN", "NOT_IN"):
+                found += [(f"{attr}.{op}[{n}]", w) for n, w in enumerate(val.get(op) or [])]
+        else:
+            found.append((attr, val))
     return found
 
 
@@ -194,13 +256,10 @@ class Rule(_Strict):
         if isinstance(pattern, str):
             return pattern
         for k, token in enumerate(pattern):
-            for where, regex in _token_regexes(token):
-                if not isinstance(regex, str):
-                    raise ValueError(f"token {k} {where}: a regex must be a string, got {regex!r}")
-                try:
-                    re.compile(regex)
-                except re.error as exc:
-                    raise ValueError(f"token {k} {where}: not a valid regular expression ({exc})") from None
+            checks = [(w, _not_string(v)) for w, v in _token_words(token)] + [(w, _not_regex(v)) for w, v in _token_regexes(token)]
+            for where, problem in checks:
+                if problem:
+                    raise ValueError(f"token {k} {where}: {problem}")
         return pattern
 
 
@@ -236,7 +295,12 @@ def _where(loc: tuple, data: Any) -> str:
     """('rules', 2, 'kind') -> 'rules[2].kind (rule score.bare)'."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if part == "[key]":  # pydantic's mark for a mapping's key: 'after.False (key)'
+            out += " (key)"
+        elif isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         try:
             out += f" (rule {data['rules'][loc[1]]['id']})"
@@ -256,7 +320,9 @@ def _table_problems(file: str, tables: Any) -> list[str]:
     if not isinstance(tables, dict):
         return []  # the model reports it
     known = TABLES.get(file, {})
-    problems = []
+    problems = [
+        f"tables.{name}: missing (declared for {file}.yaml in TABLES in pipeline/rules/__init__.py)" for name in known if name not in tables
+    ]
     for name, value in tables.items():
         if name not in known:
             hint = f"known tables: {', '.join(known)}" if known else "this file declares no tables"
@@ -299,3 +365,10 @@ def load_rule_file(path: Path) -> RuleFile:
 @lru_cache(maxsize=None)
 def load_rules(name: str) -> RuleFile:
     return load_rule_file(RULES_DIR / f"{name}.yaml")
+
+
+def load_all_rules() -> None:
+    """Load every rule file now (the command line does, before a run starts): a bad one raises
+    its one-line ``RuleFileError`` here, not in the middle of a run."""
+    for name in rule_files():
+        load_rules(name)
