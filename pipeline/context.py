@@ -18,7 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from pipeline.candidates import find_candidates
-from pipeline.nlp import get_nlp, sent_lowers, sent_of, sent_text
+from pipeline.nlp import doc_text, get_nlp, sent_lowers, sent_of, sent_text
 from pipeline.rules import load_rules
 from schemas.records import INDEX_MAX, INDEX_MIN, SCORE_SCALES
 
@@ -156,7 +156,7 @@ def _previous_sentence(doc: Doc, i: int, same_paragraph: bool = True) -> Span | 
     sent = sent_of(doc, i)
     while sent.start > 0:
         prev = sent_of(doc, sent.start - 1)
-        if same_paragraph and "\n\n" in doc.text[prev.start_char : sent.start_char]:
+        if same_paragraph and "\n\n" in doc_text(doc)[prev.start_char : sent.start_char]:
             return None
         if prev.text.strip():
             return prev
@@ -263,7 +263,7 @@ def _in_parentheses(doc: Doc, i: int) -> bool:
 
 def _table_cell(doc: Doc, i: int) -> bool:
     """A number in a row of a plain-text table: 'Termijn      3,7      4,4      5,0'."""
-    text = doc.text
+    text = doc_text(doc)
     start = doc[i].idx
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", start)

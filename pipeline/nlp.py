@@ -118,7 +118,7 @@ def _exclusion(text: str, start: int, end: int, value: float, form: str, masked:
 @Language.component("cx_numerals")
 def cx_numerals(doc: Doc) -> Doc:
     """Merge each numeral into one token and annotate its value and form."""
-    text = doc.text
+    text = doc_text(doc)
     masked = [m.span() for m in _PHONE_RE.finditer(text)]
     list_items = {m.start(1) for m in _LIST_ITEM_RE.finditer(text)}
     spans = []
@@ -147,6 +147,17 @@ def cx_numerals(doc: Doc) -> Doc:
 
 
 _NUMERALS_KEY = "cx_numerals"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per doc (``Doc.text`` joins every token anew on each call)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+_TEXT_KEY = "cx_text"
 
 
 def numeral_tokens(doc: Doc) -> list[int]:
@@ -210,7 +221,7 @@ def paragraph_numbers(doc: Doc) -> list[int]:
     sentences starts a new one. Built once per doc."""
     numbers = doc.user_data.get("cx_paragraphs")
     if numbers is None:
-        text = doc.text
+        text = doc_text(doc)
         numbers, n, prev_end = [], 0, None
         for sent in sentences(doc):
             if prev_end is not None and "\n" in text[prev_end : sent.start_char]:

@@ -15,7 +15,7 @@ import re
 from spacy.tokens import Doc
 
 from pipeline.corpus_studies import clean_name, local_study_id
-from pipeline.nlp import sent_of
+from pipeline.nlp import sent_of, sentences
 from pipeline.rules import load_rules
 from pipeline.studies import ArticleStudies, Study
 from schemas.records import check_year
@@ -95,7 +95,7 @@ def describe_studies(
     A study's method and population are read from the sentences that name it first, then
     from the sentences of the figures it governs.
     """
-    sents = list(doc.sents)
+    sents = sentences(doc)
     sent_index = {s.start: k for k, s in enumerate(sents)}
     governed: dict[int, list[int]] = {}
     n_figures: dict[int, int] = {}

@@ -17,7 +17,7 @@ import dateparser
 from spacy.tokens import Doc, Span
 
 from pipeline.context import _CLAUSE_BREAKS, QUAL_SKIP, clause_bounds
-from pipeline.nlp import paragraph_numbers, sent_lowers, sent_of
+from pipeline.nlp import doc_text, numeral_tokens, paragraph_numbers, sent_lowers, sent_of, sentences
 from pipeline.rules import load_rules
 
 YEARS = load_rules("years").tables
@@ -190,7 +190,7 @@ def assign_years(
     prev_frame: Frame | None = None
     opener: int | None = None  # the year of the last paragraph that opens with one ('In 2019 ...')
     paragraph = paragraph_numbers(doc)
-    for k, sent in enumerate(doc.sents):
+    for k, sent in enumerate(sentences(doc)):
         same_paragraph = k > 0 and paragraph[k] == paragraph[k - 1]
         carry = prev_frame if (same_paragraph and prev_frame and prev_frame.explicit) else None
         exprs = year_expressions(doc, sent, ref_year, masked, carry.point if carry else None)
@@ -260,9 +260,7 @@ def table_years(doc: Doc, figures: list[tuple[int, int]]) -> dict[int, int | Non
     gives each column its year; a header of editions in order ('Eerste onderzoek  Tweede
     onderzoek  Derde onderzoek') leaves the earlier columns without one (the last column is
     the study's own). Only figures on rows of such a table are returned."""
-    text = doc.user_data.get("cx_text")
-    if text is None:  # Doc.text joins every token anew on each call
-        text = doc.user_data["cx_text"] = doc.text
+    text = doc_text(doc)
     starts = {doc[s].idx: s for s, _e in figures}
     out: dict[int, int | None] = {}
     header: list[tuple[int, str]] | None = None
@@ -377,7 +375,7 @@ def title_year(doc: Doc, title_span: tuple[int, int] | None, masked: tuple[int, 
         return None
     years = [
         int(t.text)
-        for t in doc
+        for t in (doc[i] for i in numeral_tokens(doc))  # years are numeral tokens: no need to look at every token
         if t._.numform == "year"
         and title_span[0] <= t.idx < title_span[1]
         and not (masked and masked[0] <= t.idx < masked[1])
