@@ -50,6 +50,15 @@ def _word_index(doc: Doc, sent: Span) -> dict[str, list[int]]:
     return index
 
 
+_FIRST_WORDS = {table: [(p, p.split()[0]) for p in YEARS[table]] for table in ("relative", "previous_of_explicit", "next_of_explicit", "year_on_year")}
+
+
+def _present(doc: Doc, sent: Span, table: str) -> list[str]:
+    """The phrases of a table whose first word the sentence has, in the table's order."""
+    index = _word_index(doc, sent)
+    return [p for p, first in _FIRST_WORDS[table] if first in index]
+
+
 def _phrase_positions(doc: Doc, sent: Span, phrase: str) -> list[int]:
     words = phrase.split()
     n = len(words)
@@ -110,14 +119,14 @@ def year_expressions(
             marker = _base_marker(doc, tok.i, sent)
             out.append(YearExpr(tok.i, int(tok.text), "point" if marker is None else "base", marker))
     if ref_year is not None:
-        for phrase in YEARS["relative"]:
+        for phrase in _present(doc, sent, "relative"):
             for pos in _phrase_positions(doc, sent, phrase):
                 # 'het vorige jaar' after an explicit year is handled below
                 y = _resolve_relative(phrase, ref_year)
                 if y is not None:
                     out.append(YearExpr(pos, y, "base" if _is_base(doc, pos, sent) else "point"))
     for table, step in (("previous_of_explicit", -1), ("next_of_explicit", 1)):
-        for phrase in YEARS[table]:
+        for phrase in _present(doc, sent, table):
             for pos in _phrase_positions(doc, sent, phrase):
                 earlier = [e.year for e in out if e.token < pos and doc[e.token]._.numform == "year"]
                 anchor = earlier[-1] if earlier else prev_point
@@ -134,7 +143,7 @@ def explicit_years(doc: Doc, sent: Span, masked: tuple[int, int] | None, ref_yea
 
 
 def _has_year_on_year(doc: Doc, sent: Span) -> bool:
-    return any(_phrase_positions(doc, sent, p) for p in YEARS["year_on_year"])
+    return any(_phrase_positions(doc, sent, p) for p in _present(doc, sent, "year_on_year"))
 
 
 def sentence_frame(exprs: list[YearExpr], yoy: bool, ref_year: int | None) -> Frame:
@@ -204,7 +213,7 @@ def assign_years(
         starts = [f[0] for f in sent_figs]
         spread = _respectively(doc, sent, exprs, starts)
         # 'Dit jaar is dat 18 procent' in an undated article: a time we cannot name, not the frame before
-        unknown_now = ref_year is None and not exprs and any(_phrase_positions(doc, sent, p) for p in YEARS["relative"])
+        unknown_now = ref_year is None and not exprs and any(_phrase_positions(doc, sent, p) for p in _present(doc, sent, "relative"))
         for s, e in sent_figs:
             if s in spread or unknown_now:
                 years[s] = spread.get(s)
@@ -231,7 +240,7 @@ def infer_ref_year(doc: Doc, figures: list[tuple[int, int]], masked: tuple[int, 
         if sum(ch.isdigit() for ch in text) < 3:
             continue
         sent = sent_of(doc, s)
-        offsets = {YEARS["relative"][p] for p in YEARS["relative"] if _phrase_positions(doc, sent, p)}
+        offsets = {YEARS["relative"][p] for p in _present(doc, sent, "relative") if _phrase_positions(doc, sent, p)}
         points = set(explicit_years(doc, sent, masked))
         if len(offsets) == 1 and not points:
             relative[text] = offsets.pop()
