@@ -5,7 +5,7 @@ overlaps and all. Here each match is trimmed to its mention (the numeral plus
 its marker: ``157 procent``, ``2,9 keer``, ``€ 2,5 miljoen``), and where several
 rules claim the same numeral the one with the highest priority wins, then the
 longest match. Numerals no rule claimed come back as *bare* numerals: whether
-``+13`` or ``7,5`` is a score is decided from context in ``pipeline.context``.
+``+13`` or ``7,5`` is a score is decided from context in ``pipeline.metrics``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from pipeline.article import Article, article_id_for, find_published, find_title, sha256_bytes
 from pipeline.candidates import Candidate, find_candidates, rules_by_id
-from pipeline.context import metric_for, metric_terms, qualifier_for, resolve_bare, subject_for
+from pipeline.metrics import metric_for, metric_terms, resolve_bare, subject_for
+from pipeline.qualifiers import qualifier_for
 from pipeline.studies import SourceTracker, find_studies
 from pipeline.study_details import describe_studies
 from pipeline.years import assign_years, explicit_years, infer_ref_year, title_year

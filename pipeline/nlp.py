@@ -464,3 +464,20 @@ def span_ruler_candidates(doc: Doc) -> list[Span]:
     ruler = spacy.blank("nl").add_pipe("span_ruler", config={"spans_key": None, "validate": True})
     ruler.add_patterns(kind_patterns())
     return ruler.match(doc)
+
+
+CLAUSE_BREAKS = {",", ";", ":", "–", "—", "-", "?", "!"}
+MAX_CLAUSE = 60  # tokens each way: a clause is never longer; keeps run-on 'sentences' linear
+
+
+def clause_bounds(sent: Span, i: int) -> tuple[int, int]:
+    """Token range [start, end) of the clause around token i (split at , ; : and dashes)."""
+    doc = sent.doc
+    floor, ceil = max(sent.start, i - MAX_CLAUSE), min(sent.end, i + MAX_CLAUSE)
+    start = i
+    while start > floor and doc[start - 1].text not in CLAUSE_BREAKS:
+        start -= 1
+    end = i + 1
+    while end < ceil and doc[end].text not in CLAUSE_BREAKS:
+        end += 1
+    return start, end

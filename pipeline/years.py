@@ -16,7 +16,9 @@ from functools import lru_cache
 import dateparser
 from spacy.tokens import Doc, Span
 
-from pipeline.context import _CLAUSE_BREAKS, QUAL_SKIP, clause_bounds
+from pipeline.nlp import CLAUSE_BREAKS as _CLAUSE_BREAKS
+from pipeline.nlp import clause_bounds
+from pipeline.qualifiers import QUAL_SKIP
 from pipeline.nlp import doc_text, numeral_tokens, paragraph_numbers, sent_lowers, sent_of, sentences
 from pipeline.rules import load_rules
 

@@ -22,7 +22,7 @@ NPS_MIN, NPS_MAX = -100.0, 100.0
 GRADE_MIN, GRADE_MAX = 1.0, 10.0
 INDEX_MIN, INDEX_MAX = 0.0, 100.0  # a KPI stated as an index or a score of 0..100 ('tevredenheidsindex 65,92')
 # The scale of each KPI whose values are scores: the one place these bounds live
-# (pipeline.context reads them to decide which bare numbers a KPI governs).
+# (pipeline.metrics reads them to decide which bare numbers a KPI governs).
 SCORE_SCALES: dict[str, tuple[float, float]] = {
     "nps": (NPS_MIN, NPS_MAX),
     "ces": (1.0, 7.0),

@@ -69,7 +69,7 @@ def test_changing_any_input_file_changes_the_key(tree):
 
 def test_adding_or_removing_a_module_changes_the_key(tree):
     base = key()
-    new = tree / "pipeline" / "qualifiers.py"
+    new = tree / "pipeline" / "new_stage.py"
     new.write_text('"""a new stage"""\n', encoding="utf-8")
     assert key() != base
     new.unlink()

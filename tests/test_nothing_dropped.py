@@ -12,7 +12,7 @@ import json
 import pytest
 
 from pipeline.candidates import find_candidates
-from pipeline.context import governing_score_term, metric_terms
+from pipeline.metrics import governing_score_term, metric_terms
 from pipeline.extract import Extraction, extract_text, validate_into
 from pipeline.nlp import get_nlp
 from schemas.records import Rejection

@@ -237,7 +237,7 @@ class Rule(_Strict):
     id: str
     kind: KindName = None
     label: str | None = None
-    # a token pattern, or "context": found by a context rule in code (pipeline/context.py)
+    # a token pattern, or "context": found by a context rule in code (pipeline/metrics.py)
     pattern: list[dict[str, Any]] | Literal["context"]
     unit: str | None = None
     priority: int = 0

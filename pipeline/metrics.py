@@ -1,9 +1,8 @@
-"""Context of a mention: qualifier, metric and subject (years: pipeline.years; sources: pipeline.studies).
-
-Pure functions over a parsed Doc; every word list lives in a rule file
-(qualifiers, metrics, years, sources). Where Dutch needs more than a table
-(which clause a year belongs to, which earlier sentence's source still
-holds), the logic is here, in small named steps.
+"""Metrics and subjects: which KPI a figure is the value of ('nps', 'customer_satisfaction',
+'wait_time' ...), which bare numbers a KPI governs as its score, and what a figure is about
+(ANNOTATION.md, "metric"). Word lists live in ``rules/metrics.yaml``; where Dutch needs
+more than a table (a grade after a grading verb, a score carried from the sentence before),
+the logic is here, in small named steps. Pure functions over a parsed Doc.
 """
 
 from __future__ import annotations
@@ -18,70 +17,12 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from pipeline.candidates import find_candidates
-from pipeline.nlp import doc_text, get_nlp, sent_lowers, sent_of, sent_text
+from pipeline.nlp import clause_bounds, doc_text, get_nlp, sent_lowers, sent_of, sent_text
 from pipeline.rules import load_rules
 from schemas.records import INDEX_MAX, INDEX_MIN, SCORE_SCALES
 
-QUAL = load_rules("qualifiers").tables
 METRICS = load_rules("metrics").tables
 
-_CLAUSE_BREAKS = {",", ";", ":", "–", "—", "-", "?", "!"}
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-MAX_CLAUSE = 60  # tokens each way: a clause is never longer; keeps run-on 'sentences' linear
-
-
-def clause_bounds(sent: Span, i: int) -> tuple[int, int]:
-    """Token range [start, end) of the clause around token i (split at , ; : and dashes)."""
-    doc = sent.doc
-    floor, ceil = max(sent.start, i - MAX_CLAUSE), min(sent.end, i + MAX_CLAUSE)
-    start = i
-    while start > floor and doc[start - 1].text not in _CLAUSE_BREAKS:
-        start -= 1
-    end = i + 1
-    while end < ceil and doc[end].text not in _CLAUSE_BREAKS:
-        end += 1
-    return start, end
-
-
-# --------------------------------------------------------------------------- qualifier
-
-
-def _phrase_table(table: dict[str, str]) -> list[tuple[list[str], str]]:
-    return sorted(((k.split(), v) for k, v in table.items()), key=lambda kv: -len(kv[0]))
-
-
-_QUAL_BEFORE = _phrase_table(QUAL["before"])
-_QUAL_AFTER = _phrase_table(QUAL["after"])
-QUAL_SKIP = set(QUAL["skip"])
-_QUAL_LOOKBACK = 12  # tokens: emphasis words plus the longest phrase
-
-
-def qualifier_for(doc: Doc, start: int, end: int) -> str | None:
-    """The bound the text puts on the value: 'bijna 9,8 keer' -> almost."""
-    # 'de helft' carries its article inside the mention; emphasis words may stand between,
-    # or be part of the phrase itself ('tot wel 30 procent', 'een kleine 40 procent')
-    lo = max(0, start - _QUAL_LOOKBACK)
-    lows = [t.lower_ for t in doc[lo:start]]
-    ends = [len(lows)]  # candidate phrase ends, as indices into lows
-    while ends[-1] > 0 and lows[ends[-1] - 1] in QUAL_SKIP and lows[ends[-1] - 1] not in ("meer", "minder"):
-        ends.append(ends[-1] - 1)
-    for i in ends:
-        for words, qual in _QUAL_BEFORE:
-            n = len(words)
-            if i >= n and lows[i - n : i] == words:
-                return qual
-    for words, qual in _QUAL_AFTER:
-        n = len(words)
-        if end + n <= len(doc) and [t.lower_ for t in doc[end : end + n]] == words:
-            return qual
-    return None
-
-
-# --------------------------------------------------------------------------- metrics
 
 
 @lru_cache(maxsize=1)
