@@ -175,29 +175,42 @@ def build_article(path: str, data: bytes, read: Callable[[str, bytes], Document]
             f"'{suffix or '(none)'}' is not supported; supported: {', '.join(SUPPORTED_SUFFIXES)}",
         )
     doc = (read or read_document)(fmt, data)
-    text = doc.text
+    return describe(path, doc.text, sha256_bytes(data), doc.encoding, doc.format, doc.title, doc.published)
+
+
+def describe(
+    path: str,
+    text: str,
+    sha256: str,
+    encoding: str | None = "utf-8",
+    fmt: str = "txt",
+    meta_title: str | None = None,
+    meta_published: str | None = None,
+    article_id: str | None = None,
+) -> Article:
+    """An Article from its text: title and published date from the text, else from the
+    page's metadata (``meta_title``, ``meta_published``: no span in the text then)."""
     title, title_span = find_title(text)
-    if doc.title:
-        span = _title_in(text, doc.title)
-        title, title_span = (text[span[0] : span[1]], span) if span else (doc.title, None)
+    if meta_title:
+        span = _title_in(text, meta_title)
+        title, title_span = (text[span[0] : span[1]], span) if span else (meta_title, None)
     published, published_span = find_published(text)
-    if published is None and doc.published:
-        published = doc.published  # the page's metadata: no span in the text
+    if published is None and meta_published:
+        published = meta_published
     return Article(
-        article_id=article_id_for(path),
+        article_id=article_id or article_id_for(path),
         path=path,
         text=text,
-        sha256=sha256_bytes(data),
-        encoding=doc.encoding,
+        sha256=sha256,
+        encoding=encoding,
         title=title,
         published=published,
         published_span=published_span,
         title_span=title_span,
-        format=doc.format,
+        format=fmt,
     )
 
-
 __all__ = [
-    "Article", "ArticleError", "SUPPORTED_SUFFIXES", "article_id_for", "build_article", "decode",
+    "Article", "ArticleError", "SUPPORTED_SUFFIXES", "article_id_for", "build_article", "decode", "describe",
     "find_published", "find_title", "sha256_bytes",
 ]

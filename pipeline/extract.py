@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.article import Article, article_id_for, find_published, find_title, sha256_bytes
+from pipeline.article import Article, article_id_for, describe, sha256_bytes
 from pipeline.candidates import Candidate, find_candidates, rules_by_id
 from pipeline.metrics import metric_for, metric_terms, resolve_bare, subject_for
 from pipeline.qualifiers import qualifier_for
@@ -213,20 +213,8 @@ def validate_into(result: Extraction, text: str, candidate: dict) -> None:
 
 
 def extract_text(text: str, article_id: str = "example", path: str | None = None) -> Extraction:
-    """Extract from a string (tests, examples, the REPL)."""
-    title, title_span = find_title(text)
-    published, published_span = find_published(text)
-    art = Article(
-        article_id=article_id,
-        path=path or f"{article_id}.txt",
-        text=text,
-        sha256=sha256_bytes(text.encode()),
-        encoding="utf-8",
-        title=title,
-        published=published,
-        published_span=published_span,
-        title_span=title_span,
-    )
+    """Extract from a string (tests, examples, the REPL): described as a plain-text article."""
+    art = describe(path or f"{article_id}.txt", text, sha256_bytes(text.encode()), article_id=article_id)
     return extract(art)
 
 
