@@ -155,7 +155,7 @@ def _extract(article: Article, doc) -> Extraction:
     )
     heading_year = title_year(doc, article.title_span, masked)
     fallback = {s: studies.year(s) or heading_year for s, _e in figures}
-    study_records, study_of = describe_studies(doc, article.article_id, studies, figures, pub.year if pub else None)
+    study_records, study_of = describe_studies(doc, article.article_id, studies, figures, ref_year)
     if ref_year is None:
         ref_year = infer_ref_year(doc, figures, masked)
     years = assign_years(doc, figures, ref_year, fallback, masked)

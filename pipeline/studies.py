@@ -565,8 +565,9 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
             own = [SourceRef(None, report=name) if st else None for st in sent_study]
             # the paragraph that first names the research dates it when it names one year:
             # 'Wie het afgelopen half jaar belde, kreeg ... zo blijkt uit een analyse van deze krant'
-            first = paragraph_numbers(doc)[study.sentences[0]]
-            years = {y for k, sent in enumerate(sents) if paragraph_numbers(doc)[k] == first for y in years_of_sentence(sent)}
+            paragraph = paragraph_numbers(doc)
+            first = paragraph[study.sentences[0]]
+            years = {y for k, sent in enumerate(sents) if paragraph[k] == first for y in years_of_sentence(sent)}
             if len(years) == 1:
                 study.year = years.pop()
     paragraph = paragraph_numbers(doc)

@@ -5,6 +5,7 @@ Browser tests save screenshots under tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -157,19 +158,28 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-sync", "--no-first-run"]
 
 
-@pytest.mark.browser
-def test_index_pages_and_filters_in_headless_chromium(report_dir):
-    from flows.report import table_order
-
+@contextlib.contextmanager
+def opened(url: str):
+    """A page of headless Chromium at ``url``; fails when a script on it threw."""
     chromium, sync_playwright = chromium_and_playwright()
-    metrics = table_order(_metrics(report_dir))
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto((report_dir / "report" / "index.html").as_uri())
+        page.goto(url)
+        yield page
+        assert not errors, errors
+        browser.close()
+
+
+@pytest.mark.browser
+def test_index_pages_and_filters_in_headless_chromium(report_dir):
+    from flows.report import table_order
+
+    metrics = table_order(_metrics(report_dir))
+    with opened((report_dir / "report" / "index.html").as_uri()) as page:
         page.evaluate("window.cxReady")
         assert page.locator("#mentions tbody tr").count() == min(50, len(metrics))
         assert page.inner_text("#shown") == str(len(metrics))
@@ -204,8 +214,6 @@ def test_index_pages_and_filters_in_headless_chromium(report_dir):
         page.wait_for_load_state("load")
         mid = href.split("#m-")[1]
         assert page.locator(f"tr.sel[data-id='{mid}']").count() == 1 and page.locator(f"mark.sel[data-id='{mid}']").count() == 1
-        assert not errors, errors
-        browser.close()
 
 
 @pytest.mark.browser

@@ -7,7 +7,6 @@ Browser tests save screenshots under tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import shutil
@@ -15,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, chromium_and_playwright
-from .test_report import ARGS, expect
+from .conftest import ROOT
+from .test_report import expect, opened
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -118,22 +117,6 @@ def test_review_index_counts_include_corrections_made_since_the_run(run_dir, tmp
 def _rows(js: str) -> list:
     m = re.fullmatch(r'cxRows\("a",\d+,(.*)\);\s*', js, re.S)
     return json.loads(m.group(1)) if m else []
-
-
-@contextlib.contextmanager
-def opened(url: str):
-    """A page of headless Chromium at ``url``; fails when a script on it threw."""
-    chromium, sync_playwright = chromium_and_playwright()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(url)
-        yield page
-        assert not errors, errors
-        browser.close()
 
 
 def _values(page) -> list[float]:
