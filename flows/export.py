@@ -3,8 +3,8 @@
 Four tables, one per output file: ``mentions`` (metrics.jsonl), ``articles``,
 ``studies`` and ``findings``; written into a DuckDB database file (``--duckdb FILE``)
 and/or as one Parquet file per table (``--parquet DIR``), both by DuckDB alone.
-Column types are fixed here, not guessed from the data, so an empty file gives an
-empty table of the same shape; ``span`` and ``source`` of a mention are flattened into
+Column types come from the record models in ``schemas/records.py`` (never guessed from
+the data), so an empty file gives an empty table of the same shape; ``span`` and ``source`` of a mention are flattened into
 ``span_start``, ``span_end``, ``source_organization``, ``source_report``, ``source_person``.
 Files are written beside their target and renamed into place.
 """
@@ -14,51 +14,65 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import types
+import typing
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
-TABLES: dict[str, tuple[str, dict[str, str], str]] = {
-    # table: (file, JSON columns and their types, select list)
-    "mentions": (
-        "metrics.jsonl",
-        {
-            "schema_version": "VARCHAR", "id": "VARCHAR", "article_id": "VARCHAR",
-            "span": "STRUCT(\"start\" BIGINT, \"end\" BIGINT)", "text": "VARCHAR", "sentence": "VARCHAR",
-            "kind": "VARCHAR", "value": "DOUBLE", "unit": "VARCHAR", "qualifier": "VARCHAR", "metric": "VARCHAR",
-            "subject": "VARCHAR", "year": "INTEGER",
-            "source": "STRUCT(\"organization\" VARCHAR, \"report\" VARCHAR, \"person\" VARCHAR)", "study_id": "VARCHAR",
-            "published": "VARCHAR", "rule": "VARCHAR", "corrected": "STRUCT(\"action\" VARCHAR, \"fields\" VARCHAR[], \"at\" VARCHAR)",
-        },
-        "schema_version, id, article_id, span.start AS span_start, span.\"end\" AS span_end, text, sentence, kind, value, unit, "
-        "qualifier, metric, subject, year, source.organization AS source_organization, source.report AS source_report, "
-        "source.person AS source_person, study_id, published, rule, corrected",
-    ),
-    "articles": (
-        "articles.jsonl",
-        {
-            "schema_version": "VARCHAR", "article_id": "VARCHAR", "path": "VARCHAR", "sha256": "VARCHAR", "encoding": "VARCHAR",
-            "title": "VARCHAR", "published": "VARCHAR", "n_mentions": "INTEGER", "n_rejected": "INTEGER", "status": "VARCHAR",
-            "error": "VARCHAR", "format": "VARCHAR", "text_path": "VARCHAR",
-        },
-        "*",
-    ),
-    "studies": (
-        "studies.jsonl",
-        {
-            "schema_version": "VARCHAR", "study_id": "VARCHAR", "organizations": "VARCHAR[]", "name": "VARCHAR", "year": "INTEGER",
-            "sample_size": "BIGINT", "population": "VARCHAR", "method": "VARCHAR", "article_ids": "VARCHAR[]", "n_mentions": "INTEGER",
-        },
-        "*",
-    ),
-    "findings": (
-        "findings.jsonl",
-        {
-            "schema_version": "VARCHAR", "finding_id": "VARCHAR", "study_id": "VARCHAR", "kind": "VARCHAR", "metric": "VARCHAR",
-            "unit": "VARCHAR", "year": "INTEGER", "subject": "VARCHAR", "values": "DOUBLE[]", "mention_ids": "VARCHAR[]",
-            "article_ids": "VARCHAR[]", "conflict": "BOOLEAN", "note": "VARCHAR",
-        },
-        "*",
-    ),
+from pydantic import BaseModel
+
+from schemas.records import ArticleRecord, FindingRecord, MetricMention, StudyRecord
+
+# table: (output file, record model, nested fields flattened into one column per subfield)
+TABLES: dict[str, tuple[str, type[BaseModel], tuple[str, ...]]] = {
+    "mentions": ("metrics.jsonl", MetricMention, ("span", "source")),
+    "articles": ("articles.jsonl", ArticleRecord, ()),
+    "studies": ("studies.jsonl", StudyRecord, ()),
+    "findings": ("findings.jsonl", FindingRecord, ()),
 }
+
+_SCALARS = {str: "VARCHAR", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN"}
+
+
+def duckdb_type(annotation: Any) -> str:
+    """The DuckDB type of a pydantic field annotation: the schema is the one place the
+    column types are decided. Optional is nullable anyway; enums and literals are text;
+    a nested model is a STRUCT; a list is a LIST. Anything else is an error, not a guess."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [a for a in args if a is not type(None)]
+        return duckdb_type(inner)
+    if origin is typing.Literal and all(isinstance(a, str) for a in args):
+        return "VARCHAR"
+    if origin is list:
+        return duckdb_type(args[0]) + "[]"
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return "STRUCT(" + ", ".join(f'"{n}" {duckdb_type(f.annotation)}' for n, f in annotation.model_fields.items()) + ")"
+        if issubclass(annotation, Enum) and issubclass(annotation, str):
+            return "VARCHAR"
+        for py, sql in _SCALARS.items():
+            if annotation is py:
+                return sql
+    raise TypeError(f"no DuckDB column type for {annotation!r}")
+
+
+def columns(model: type[BaseModel]) -> dict[str, str]:
+    """The JSON columns of a record model and their DuckDB types, in field order."""
+    return {name: duckdb_type(f.annotation) for name, f in model.model_fields.items()}
+
+
+def select_list(model: type[BaseModel], flatten: tuple[str, ...]) -> str:
+    """Every field of the model as a column; a flattened field as ``field_sub`` columns."""
+    parts = []
+    for name, f in model.model_fields.items():
+        if name in flatten:
+            nested = typing.get_args(f.annotation)[0] if typing.get_origin(f.annotation) else f.annotation
+            parts += [f'"{name}"."{sub}" AS "{name}_{sub}"' for sub in nested.model_fields]
+        else:
+            parts.append(f'"{name}"')
+    return ", ".join(parts)
 
 
 class ExportError(RuntimeError):
@@ -74,7 +88,8 @@ def _columns(cols: dict[str, str]) -> str:
 
 
 def _load(con, out: Path) -> None:
-    for table, (fname, cols, select) in TABLES.items():
+    for table, (fname, model, flatten) in TABLES.items():
+        cols, select = columns(model), select_list(model, flatten)
         path = out / fname
         if not path.is_file():
             raise ExportError(f"no {fname} in {out} (run `cxmetrics run` first)")

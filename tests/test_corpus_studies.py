@@ -15,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from flows.io import read_jsonl
 from pipeline.corpus_studies import (
     build_findings,
     clean_name,
@@ -197,10 +198,6 @@ def _run(corpus: Path, out: Path, **kw) -> dict:
     return extract_corpus(corpus=str(corpus), out=str(out), **kw)
 
 
-def _read(out: Path, name: str) -> list[dict]:
-    return [json.loads(x) for x in (out / name).read_text(encoding="utf-8").splitlines()]
-
-
 def _snapshot(out: Path) -> dict[str, bytes]:
     return {n: (out / n).read_bytes() for n in STUDY_FILES}
 
@@ -218,11 +215,11 @@ def test_two_articles_one_study_one_agreement_one_conflict(studies_copy, tmp_pat
 
     out = tmp_path / "out"
     summary = _run(studies_copy, out)
-    studies = _read(out, "studies.jsonl")
-    findings = _read(out, "findings.jsonl")
+    studies = read_jsonl(out / "studies.jsonl")
+    findings = read_jsonl(out / "findings.jsonl")
     assert f"cxmetrics: 2 studies (1 in several articles), {len(findings)} findings, 1 conflict" in summary_text(summary)
     assert _run(studies_copy, out)["conflicts"] == 1  # nothing to do: the counts come from the manifest
-    metrics = _read(out, "metrics.jsonl")
+    metrics = read_jsonl(out / "metrics.jsonl")
     for name, rows in (("study", studies), ("finding", findings)):
         schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text())
         for row in rows:
@@ -264,7 +261,7 @@ def test_incremental_add_change_delete_equals_full_run(studies_copy, tmp_path):
     held = tmp_path / "b_servicenieuws.txt"
     shutil.move(b, held)
     _run(studies_copy, out)
-    assert all(len(s["article_ids"]) == 1 for s in _read(out, "studies.jsonl"))
+    assert all(len(s["article_ids"]) == 1 for s in read_jsonl(out / "studies.jsonl"))
 
     def same_as_full(step: str) -> None:
         fresh = tmp_path / f"fresh-{step}"
@@ -275,21 +272,21 @@ def test_incremental_add_change_delete_equals_full_run(studies_copy, tmp_path):
     s = _run(studies_copy, out)
     assert s["new"] == 1 and s["processed"] == 1
     same_as_full("added")
-    assert any(f["conflict"] for f in _read(out, "findings.jsonl"))
+    assert any(f["conflict"] for f in read_jsonl(out / "findings.jsonl"))
 
     b.write_text(b.read_text(encoding="utf-8").replace("47 procent", "38 procent"), encoding="utf-8")  # changed: now they agree
     s = _run(studies_copy, out)
     assert s["changed"] == 1
     same_as_full("changed")
-    assert not any(f["conflict"] for f in _read(out, "findings.jsonl"))
-    agreed = [f for f in _read(out, "findings.jsonl") if f["values"] == [38.0]]
+    assert not any(f["conflict"] for f in read_jsonl(out / "findings.jsonl"))
+    agreed = [f for f in read_jsonl(out / "findings.jsonl") if f["values"] == [38.0]]
     assert len(agreed) == 1 and len(agreed[0]["article_ids"]) == 2
 
     (studies_copy / "a_klantwacht.txt").unlink()  # deleted: the study is b's alone
     s = _run(studies_copy, out)
     assert s["deleted"] == 1
     same_as_full("deleted")
-    studies = _read(out, "studies.jsonl")
+    studies = read_jsonl(out / "studies.jsonl")
     assert [s["article_ids"] for s in studies if s["organizations"][0] == "Peilwijzer"] == [["b_servicenieuws"]]
 
 
@@ -297,11 +294,11 @@ def test_incremental_add_change_delete_equals_full_run(studies_copy, tmp_path):
 def test_report_has_a_page_per_study_and_the_conflicts(studies_copy, tmp_path):
     out = tmp_path / "out"
     _run(studies_copy, out, report=True)
-    studies = {s["organizations"][0]: s for s in _read(out, "studies.jsonl")}
+    studies = {s["organizations"][0]: s for s in read_jsonl(out / "studies.jsonl")}
     report = out / "report"
     index = (report / "index.html").read_text(encoding="utf-8")
     assert "<h2>Conflicts (1)</h2>" in index and "<h2>Studies (2)</h2>" in index
-    (conflict,) = [f for f in _read(out, "findings.jsonl") if f["conflict"]]
+    (conflict,) = [f for f in read_jsonl(out / "findings.jsonl") if f["conflict"]]
     monitor = studies["Peilwijzer"]
     assert f"studies/{monitor['study_id']}.html#{conflict['finding_id']}" in index
     page = (report / "studies" / f"{monitor['study_id']}.html").read_text(encoding="utf-8")
@@ -345,27 +342,54 @@ def test_export_duckdb_and_parquet(studies_copy, tmp_path):
             ).fetchall()
         )
         assert per_study == {"Peilwijzer": 2, "Marktmeter": 1}
-        for table, (fname, _cols, _sel) in TABLES.items():
+        for table, (fname, _model, _flat) in TABLES.items():
             n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            assert n == len(_read(out, fname)) > 0
+            assert n == len(read_jsonl(out / fname)) > 0
             assert duckdb.sql(f"SELECT count(*) FROM '{pq / (table + '.parquet')}'").fetchall() == [(n,)]
+        # every field of the record models is a column (span and source flattened), typed from the schema
+        described = {t: dict((r[0], r[1]) for r in con.execute(f"DESCRIBE {t}").fetchall()) for t in TABLES}
     finally:
         con.close()
-    # every field of the record models is a column (flattened for span and source)
     models = {"mentions": "metric_mention", "articles": "article", "studies": "study", "findings": "finding"}
     for table, model in models.items():
         fields = set(RECORD_MODELS[model].model_fields)
-        assert fields == set(TABLES[table][1]), table
+        if table == "mentions":
+            fields = fields - {"span", "source"} | {"span_start", "span_end", "source_organization", "source_report", "source_person"}
+        assert set(described[table]) == fields, table
+    assert described["mentions"]["value"] == "DOUBLE" and described["mentions"]["span_end"] == "BIGINT"
+    assert described["mentions"]["corrected"] == 'STRUCT("action" VARCHAR, fields VARCHAR[], "at" VARCHAR)'
+    assert described["studies"]["organizations"] == "VARCHAR[]" and described["findings"]["conflict"] == "BOOLEAN"
     # an empty output file gives an empty table of the same columns
     (out / "findings.jsonl").write_text("", encoding="utf-8")
     assert main(["export", "--out", str(out), "--duckdb", str(db)]) == 0
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 0
-        assert "conflict" in [r[0] for r in con.execute("DESCRIBE findings").fetchall()]
+        assert dict((r[0], r[1]) for r in con.execute("DESCRIBE findings").fetchall()) == described["findings"]
     finally:
         con.close()
     assert main(["export", "--out", str(tmp_path / "nothing"), "--duckdb", str(db)]) == 2
+
+
+def test_export_column_types_come_from_the_schema():
+    from typing import Literal
+
+    from pydantic import BaseModel
+
+    from flows.export import duckdb_type
+    from schemas.records import Kind, Span
+
+    assert duckdb_type(int | None) == "BIGINT"
+    assert duckdb_type(list[float]) == "DOUBLE[]"
+    assert duckdb_type(Kind | None) == "VARCHAR"
+    assert duckdb_type(Literal["set", "add"]) == "VARCHAR"
+    assert duckdb_type(Span) == 'STRUCT("start" BIGINT, "end" BIGINT)'
+
+    class Later(BaseModel):  # a field type the export cannot store is an error, not a guess
+        extra: dict[str, int]
+
+    with pytest.raises(TypeError, match="no DuckDB column type"):
+        duckdb_type(Later.model_fields["extra"].annotation)
 
 
 def test_figures_sharing_only_their_unit_are_two_findings():
@@ -386,7 +410,7 @@ def test_editors_corrections_reach_studies_and_findings(studies_copy, tmp_path):
 
     out = tmp_path / "out"
     _run(studies_copy, out)
-    metrics = _read(out, "metrics.jsonl")
+    metrics = read_jsonl(out / "metrics.jsonl")
     wrong = next(m for m in metrics if m["article_id"] == "b_servicenieuws" and m["text"] == "47 procent")
     moved = next(m for m in metrics if m["article_id"] == "c_webwinkelbode" and m["text"] == "41 procent")
     sha = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in studies_copy.glob("*.txt")}
@@ -398,11 +422,11 @@ def test_editors_corrections_reach_studies_and_findings(studies_copy, tmp_path):
     ]
     (studies_copy / "corrections.jsonl").write_text("".join(json.dumps(c) + "\n" for c in corrections), encoding="utf-8")
     _run(studies_copy, out)
-    assert not any(f["conflict"] for f in _read(out, "findings.jsonl"))  # the wrong figure was rejected
-    after = {m["id"]: m for m in _read(out, "metrics.jsonl")}
+    assert not any(f["conflict"] for f in read_jsonl(out / "findings.jsonl"))  # the wrong figure was rejected
+    after = {m["id"]: m for m in read_jsonl(out / "metrics.jsonl")}
     assert wrong["id"] not in after
     assert after[moved["id"]]["study_id"] is None  # its article reports no study of Peilwijzer
-    studies = {s["organizations"][0]: s for s in _read(out, "studies.jsonl")}
+    studies = {s["organizations"][0]: s for s in read_jsonl(out / "studies.jsonl")}
     assert studies["Peilwijzer"]["n_mentions"] == 6 and studies["Marktmeter"]["n_mentions"] == 2
     fresh = tmp_path / "fresh"
     _run(studies_copy, fresh, full=True)

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
+from flows.io import read_jsonl
 from pipeline.article import build_article, sha256_bytes
 from pipeline.corrections import apply_corrections, correction_dict, parse_corrections, sentence_around
 from pipeline.extract import extract
@@ -151,10 +152,6 @@ def test_sentence_around():
 # --------------------------------------------------------------------------- through the flow
 
 
-def _read(out: Path, name: str) -> list[dict]:
-    return [json.loads(x) for x in (out / name).read_text(encoding="utf-8").splitlines()]
-
-
 @pytest.mark.usefixtures("prefect_harness")
 def test_corrections_survive_reruns_and_incremental_runs_and_go_stale(tmp_path):
     from flows.extract_flow import extract_corpus
@@ -162,8 +159,8 @@ def test_corrections_survive_reruns_and_incremental_runs_and_go_stale(tmp_path):
     corpus, out = tmp_path / "corpus", tmp_path / "out"
     shutil.copytree(CORPUS, corpus)
     extract_corpus(corpus=str(corpus), out=str(out))
-    metrics = _read(out, "metrics.jsonl")
-    arts = {a["article_id"]: a for a in _read(out, "articles.jsonl")}
+    metrics = read_jsonl(out / "metrics.jsonl")
+    arts = {a["article_id"]: a for a in read_jsonl(out / "articles.jsonl")}
     aid = sorted(arts)[0]
     mine = [m for m in metrics if m["article_id"] == aid]
     text = (corpus / arts[aid]["path"]).read_text(encoding="utf-8")
@@ -178,14 +175,14 @@ def test_corrections_survive_reruns_and_incremental_runs_and_go_stale(tmp_path):
     (corpus / "corrections.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
 
     def check(o: Path) -> None:
-        ms = {(m["article_id"], m["span"]["start"]): m for m in _read(o, "metrics.jsonl")}
+        ms = {(m["article_id"], m["span"]["start"]): m for m in read_jsonl(o / "metrics.jsonl")}
         assert ms[(aid, target["span"]["start"])]["source"]["organization"] == "Editor BV"
         assert (aid, gone["span"]["start"]) not in ms
         assert ms[(aid, word)]["rule"] == "editor"
-        reasons = [r["reason"] for r in _read(o, "rejected.jsonl")]
+        reasons = [r["reason"] for r in read_jsonl(o / "rejected.jsonl")]
         assert any(r.startswith("rejected_by_editor") for r in reasons)
         assert any(r.startswith("stale_correction") and "'gone'" in r for r in reasons)
-        assert "corrections.jsonl" not in {a["path"] for a in _read(o, "articles.jsonl")}
+        assert "corrections.jsonl" not in {a["path"] for a in read_jsonl(o / "articles.jsonl")}
 
     summary = extract_corpus(corpus=str(corpus), out=str(out))  # only the corrections changed
     assert summary["processed"] == 0
@@ -203,9 +200,9 @@ def test_corrections_survive_reruns_and_incremental_runs_and_go_stale(tmp_path):
     # the corrected article changes: its corrections are reported stale, not applied
     (corpus / arts[aid]["path"]).write_text(text.replace("klant", "kl\u00e4nt", 1), encoding="utf-8")
     extract_corpus(corpus=str(corpus), out=str(out))
-    ms = [m for m in _read(out, "metrics.jsonl") if m["article_id"] == aid]
+    ms = [m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == aid]
     assert not any(m.get("corrected") for m in ms)
-    stale = [r for r in _read(out, "rejected.jsonl") if r["article_id"] == aid and r["reason"].startswith("stale_correction")]
+    stale = [r for r in read_jsonl(out / "rejected.jsonl") if r["article_id"] == aid and r["reason"].startswith("stale_correction")]
     assert len(stale) == 3 and all(r["level"] == "correction" for r in stale)
 
 
@@ -224,7 +221,7 @@ def test_corrections_file_elsewhere(tmp_path):
         encoding="utf-8",
     )
     extract_corpus(corpus=str(corpus), out=str(out), corrections=str(cfile))
-    assert first["id"] not in {m["id"] for m in _read(out, "metrics.jsonl")}
+    assert first["id"] not in {m["id"] for m in read_jsonl(out / "metrics.jsonl")}
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -235,9 +232,9 @@ def test_eval_against_corrections_and_review_needs_a_run(tmp_path, capsys):
     corpus, out = tmp_path / "corpus", tmp_path / "out"
     shutil.copytree(CORPUS, corpus)
     extract_corpus(corpus=str(corpus), out=str(out))
-    arts = {a["article_id"]: a for a in _read(out, "articles.jsonl")}
+    arts = {a["article_id"]: a for a in read_jsonl(out / "articles.jsonl")}
     aid = sorted(arts)[0]
-    mine = [m for m in _read(out, "metrics.jsonl") if m["article_id"] == aid]
+    mine = [m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == aid]
     text = (corpus / arts[aid]["path"]).read_text(encoding="utf-8")
     word = text.index("klant")
     sha = arts[aid]["sha256"]

@@ -8,19 +8,16 @@ text, each mark on the characters of its mention.
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 
 import pytest
 
+from flows.io import read_jsonl
+
 from . import formats_samples as S
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-
-
-def _read(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def _article_text(page: str) -> str:
@@ -56,9 +53,9 @@ def test_article_pages_show_the_stored_text_with_marks_on_their_mentions(run_wit
     from flows.report import page_name
 
     _corpus, out = run_with_formats
-    articles = {a["article_id"]: a for a in _read(out / "articles.jsonl")}
+    articles = {a["article_id"]: a for a in read_jsonl(out / "articles.jsonl")}
     assert {a["format"] for a in articles.values()} == {"html", "docx", "pdf", "txt"}
-    mentions = _read(out / "metrics.jsonl")
+    mentions = read_jsonl(out / "metrics.jsonl")
     for aid, article in articles.items():
         stored = (out / article["text_path"]).read_text(encoding="utf-8")
         page = (out / "report" / "articles" / page_name(aid)).read_text(encoding="utf-8")
@@ -82,7 +79,7 @@ def test_a_web_page_without_its_stored_text_gets_no_page_from_its_markup(run_wit
     corpus, out = run_with_formats
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
-    articles = {a["article_id"]: a for a in _read(copy / "articles.jsonl")}
+    articles = {a["article_id"]: a for a in read_jsonl(copy / "articles.jsonl")}
     (copy / articles["webpagina"]["text_path"]).unlink()
     (copy / articles["notitie"]["text_path"]).unlink()
     assert read_article_text(corpus, articles["webpagina"], copy) is None
@@ -107,7 +104,7 @@ def test_the_review_server_shows_the_stored_text_of_a_web_page(run_with_formats)
     client = TestClient(create_app(state), base_url="http://127.0.0.1")
     r = client.get(f"/articles/{page_name('webpagina')}")
     assert r.status_code == 200, r.text
-    (article,) = [a for a in _read(out / "articles.jsonl") if a["article_id"] == "webpagina"]
+    (article,) = [a for a in read_jsonl(out / "articles.jsonl") if a["article_id"] == "webpagina"]
     assert _article_text(r.text) == (out / article["text_path"]).read_text(encoding="utf-8")
-    mentions = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == "webpagina"]
+    mentions = [m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == "webpagina"]
     assert _marks(r.text) == {m["id"]: (m["span"]["start"], m["text"]) for m in mentions}

@@ -7,13 +7,14 @@ changing the article's text marks them stale.
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from pathlib import Path
 
 import httpx
 import pytest
+
+from flows.io import read_jsonl
 
 from .conftest import CORPUS, ROOT, chromium_and_playwright
 
@@ -24,10 +25,6 @@ EVIL = (
     '<img src=x onerror="window.__pwned=2"> Uit onderzoek van Zendesk blijkt dat 64 procent <!-- tevreden --> is.\n'
     "Bijna 9,8 keer meer kans en een NPS van +13. De gemiddelde wachttijd was een kwartier.\n"
 )
-
-
-def _read(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +67,7 @@ def test_listens_on_loopback_only_and_guards_writes(served):
         assert page.status_code == 200
         assert "<script>window.__pwned" not in page.text and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page.text
         token = _token(c, evil_url)
-        mention = next(m for m in _read(served["out"] / "metrics.jsonl") if m["article_id"] == "evil")
+        mention = next(m for m in read_jsonl(served["out"] / "metrics.jsonl") if m["article_id"] == "evil")
         body = {"article_id": "evil", "span": mention["span"], "action": "set", "fields": {"year": 2024}}
         post = url + "api/corrections"
         assert c.post(post, json=body).status_code == 403  # no token
@@ -84,7 +81,7 @@ def test_listens_on_loopback_only_and_guards_writes(served):
         r = c.post(post, json={**body, "span": {"start": 0, "end": 3}}, headers={"X-CX-Token": token})
         assert r.status_code == 422 and "unmatched_correction" in r.text
         r = c.post(post, json={**body, "fields": {"value": 140}, "span": next(
-            m["span"] for m in _read(served["out"] / "metrics.jsonl") if m["article_id"] == "evil" and m["kind"] == "percentage")},
+            m["span"] for m in read_jsonl(served["out"] / "metrics.jsonl") if m["article_id"] == "evil" and m["kind"] == "percentage")},
             headers={"X-CX-Token": token})
         assert r.status_code == 422 and "share_out_of_range" in r.text
         assert c.get(url + "data/../../metrics.jsonl").status_code == 404
@@ -108,7 +105,7 @@ def test_editor_corrections_through_the_page_stick(served):
     chromium, sync_playwright = chromium_and_playwright()
     ARTIFACTS.mkdir(exist_ok=True)
     corpus, out, url = served["corpus"], served["out"], served["url"]
-    metrics = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == "evil"]
+    metrics = [m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == "evil"]
     fix = next(m for m in metrics if m["kind"] == "percentage")
     reject = next(m for m in metrics if m["kind"] == "multiplier")
     text = (corpus / "evil.txt").read_text(encoding="utf-8")
@@ -149,16 +146,16 @@ def test_editor_corrections_through_the_page_stick(served):
         assert not errors, errors
         browser.close()
 
-    lines = _read(corpus / "corrections.jsonl")
+    lines = read_jsonl(corpus / "corrections.jsonl")
     assert [c["action"] for c in lines] == ["reject", "set", "add"]
     assert lines[1]["fields"] == {"source": {"organization": "Gartner", "report": None, "person": None}}
     assert lines[2]["span"] == {"start": add_at, "end": add_at + len("een kwartier")}
     assert lines[2]["fields"] == {"kind": "duration", "value": 15, "unit": "minute", "metric": "wait_time"}
-    sha = next(a["sha256"] for a in _read(out / "articles.jsonl") if a["article_id"] == "evil")
+    sha = next(a["sha256"] for a in read_jsonl(out / "articles.jsonl") if a["article_id"] == "evil")
     assert all(c["sha256"] == sha and c["at"].endswith("Z") for c in lines)
 
     extract_corpus(corpus=str(corpus), out=str(out), report=True)  # the next run applies all three
-    after = {m["span"]["start"]: m for m in _read(out / "metrics.jsonl") if m["article_id"] == "evil"}
+    after = {m["span"]["start"]: m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == "evil"}
     assert reject["span"]["start"] not in after
     assert after[fix["span"]["start"]]["source"]["organization"] == "Gartner"
     assert after[fix["span"]["start"]]["corrected"]["fields"] == ["source"]
@@ -167,7 +164,7 @@ def test_editor_corrections_through_the_page_stick(served):
 
     (corpus / "evil.txt").write_text(text.replace("Titel", "Kop"), encoding="utf-8")  # the article changes
     extract_corpus(corpus=str(corpus), out=str(out), report=True)
-    ms = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == "evil"]
+    ms = [m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == "evil"]
     assert not any(m.get("corrected") for m in ms)
-    stale = [r for r in _read(out / "rejected.jsonl") if r["article_id"] == "evil" and r["level"] == "correction"]
+    stale = [r for r in read_jsonl(out / "rejected.jsonl") if r["article_id"] == "evil" and r["level"] == "correction"]
     assert len(stale) == 3 and all(r["reason"].startswith("stale_correction:") for r in stale)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.io import read_jsonl
+
 from .conftest import ROOT
 from .test_report import expect, opened
 
@@ -26,10 +28,6 @@ ARTICLES = {
     "energie.txt": "Energieleveranciers onder vuur\n\nVolgens de Consumentenbond kreeg 18 procent van de klanten een te hoge rekening."
                    " De NPS van de sector daalde in 2023 naar -12. Klanten wachtten gemiddeld 9 minuten aan de telefoon.\n",
 }
-
-
-def _read(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +72,10 @@ def test_review_index_counts_include_corrections_made_since_the_run(run_dir, tmp
     client = TestClient(create_app(state), base_url="http://127.0.0.1")
     before = client.get("/index.html").text
     assert "class='live'" not in before
-    n0 = len(_read(out / "metrics.jsonl"))
+    n0 = len(read_jsonl(out / "metrics.jsonl"))
     assert f"<span id='n-mentions'>{n0}</span> mentions (0 corrected and 0 rejected by editors)" in _summary(before)
 
-    mentions = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == "energie"]
+    mentions = [m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == "energie"]
     page = client.get(f"/articles/{page_name('energie')}").text
     token = re.search(r"name='cx-token' content='([^']+)'", page).group(1)
     headers = {"X-CX-Token": token, "Content-Type": "application/json"}
@@ -126,8 +124,8 @@ def _values(page) -> list[float]:
 @pytest.mark.browser
 def test_article_list_search_and_sort_in_headless_chromium(run_dir):
     _corpus, out = run_dir
-    articles = _read(out / "articles.jsonl")
-    metrics = _read(out / "metrics.jsonl")
+    articles = read_jsonl(out / "articles.jsonl")
+    metrics = read_jsonl(out / "metrics.jsonl")
     counts = {a["article_id"]: sum(m["article_id"] == a["article_id"] for m in metrics) for a in articles}
     zendesk = {m["article_id"] for m in metrics if (m.get("source") or {}).get("organization") == "Zendesk"}
     with opened((out / "report" / "index.html").as_uri()) as page:
@@ -163,7 +161,7 @@ def test_article_list_search_and_sort_in_headless_chromium(run_dir):
 @pytest.mark.browser
 def test_mention_table_sorts_by_its_headings_in_headless_chromium(run_dir):
     _corpus, out = run_dir
-    metrics = _read(out / "metrics.jsonl")
+    metrics = read_jsonl(out / "metrics.jsonl")
     with opened((out / "report" / "index.html").as_uri()) as page:
         page.evaluate("window.cxReady")
 
@@ -213,7 +211,7 @@ def test_article_page_mention_table_sorts_by_its_headings(run_dir):
 
     _corpus, out = run_dir
     aid = "002_cfbf95d728658b65"
-    metrics = [m for m in _read(out / "metrics.jsonl") if m["article_id"] == aid]
+    metrics = [m for m in read_jsonl(out / "metrics.jsonl") if m["article_id"] == aid]
     with opened((out / "report" / "articles" / page_name(aid)).as_uri()) as page:
         cells = page.locator("#mentions tbody tr td:nth-child(3)")
         page.click("#mentions th[data-sort='2']")

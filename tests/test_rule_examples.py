@@ -15,11 +15,15 @@ from pipeline.rules import load_rules, rule_files
 CONTEXT_FILES = {"qualifiers", "metrics", "years", "sources", "exclusions"}
 
 
-def _cases():
+def _example_files():
+    """The rule files whose examples run here (study_details' run in tests/test_corpus_studies.py)."""
     for name in rule_files():
-        rf = load_rules(name)
-        if name in ("numbers", "published", "markers", "study_details"):  # study_details: tests/test_corpus_studies.py
-            continue
+        if name not in ("numbers", "published", "markers", "study_details"):
+            yield name, load_rules(name)
+
+
+def _cases():
+    for name, rf in _example_files():
         for rule in rf.rules:
             for k, ex in enumerate(rule.examples):
                 yield pytest.param(name, rule.kind, ex, id=f"{rule.id}#{k}")
@@ -28,10 +32,7 @@ def _cases():
 
 
 def _negatives():
-    for name in rule_files():
-        rf = load_rules(name)
-        if name in ("numbers", "published", "markers", "study_details"):  # study_details: tests/test_corpus_studies.py
-            continue
+    for name, rf in _example_files():
         for rule in rf.rules:
             for k, text in enumerate(rule.negatives):
                 yield pytest.param(rule.kind, text, id=f"{rule.id}!{k}")

@@ -10,11 +10,11 @@ reason, when its folder is not beside the checkout.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from flows.io import read_jsonl
 from pipeline.article import build_article
 from pipeline.evaluate import score
 from pipeline.extract import extract
@@ -41,10 +41,6 @@ FLOORS = {
 }
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
 _REPORTS: dict[str, object] = {}
 
 
@@ -58,7 +54,7 @@ def _report(name: str):
             art = build_article(path.name, path.read_bytes())
             pred += extract(art).mentions
             arts.append({"article_id": art.article_id, "published": art.published})
-        _REPORTS[name] = score(pred, _read_jsonl(gold / "mentions.jsonl"), _read_jsonl(gold / "articles.jsonl"), arts)
+        _REPORTS[name] = score(pred, read_jsonl(gold / "mentions.jsonl"), read_jsonl(gold / "articles.jsonl"), arts)
     return _REPORTS[name]
 
 
