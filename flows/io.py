@@ -70,9 +70,23 @@ def atomic_write_json(path: Path, obj) -> None:
         json.dump(obj, fh, ensure_ascii=False)
 
 
+def iter_jsonl(path: Path, missing_ok: bool = False) -> Iterator[dict]:
+    """The records of a JSON Lines file one at a time (blank lines skipped); nothing
+    for a missing file when ``missing_ok``."""
+    try:
+        fh = path.open(encoding="utf-8")
+    except FileNotFoundError:
+        if missing_ok:
+            return
+        raise
+    with fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
 def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    return list(iter_jsonl(path))
 
 
 # --------------------------------------------------------------------------- lock

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from flows.io import atomic_writer, load_manifest
+from flows.io import atomic_writer, iter_jsonl, load_manifest
 from flows.report_studies import shared_mentions, write_study_pages
 from schemas.records import Kind, Metric
 
@@ -597,13 +597,6 @@ def table_order(metrics: list[dict]) -> list[dict]:
     return sorted(metrics, key=lambda m: (kinds.get(m["kind"], 15), metrics_code.get(m.get("metric") or "", 0)))
 
 
-def _iter_jsonl(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
 _PLAIN_FORMATS = (None, "txt", "md")  # formats whose file is its text (None: output of a run before formats)
 
 
@@ -640,7 +633,7 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         corpus = Path(load_manifest(out).get("corpus", "corpus"))
     rej_by_article: dict[str, list[dict]] = defaultdict(list)
     n_rejected_mentions = n_editor_rejected = 0
-    for r in _iter_jsonl(out / "rejected.jsonl"):
+    for r in iter_jsonl(out / "rejected.jsonl"):
         if r["level"] != "article":
             rej_by_article[r["article_id"]].append(r)
             n_rejected_mentions += r["level"] == "mention"
@@ -679,9 +672,9 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
     mention_article: dict[str, str] = {}
     titles: dict[str, str] = {}
 
-    groups = _grouped(_iter_jsonl(out / "metrics.jsonl"))
+    groups = _grouped(iter_jsonl(out / "metrics.jsonl"))
     pending = next(groups, None)
-    for a in _iter_jsonl(out / "articles.jsonl"):
+    for a in iter_jsonl(out / "articles.jsonl"):
         aid = a["article_id"]
         ms: list[dict] = []
         while pending is not None and pending[0] < aid:  # mentions of no listed article (not expected)

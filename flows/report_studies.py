@@ -8,24 +8,14 @@ grouped by study. Text from articles reaches the pages only through ``html.escap
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from flows.io import atomic_writer
+from flows.io import atomic_writer, iter_jsonl
 
 e = html.escape
 STUDIES_INLINE = 200  # studies listed on the index (the most reported first)
 CONFLICTS_INLINE = 200  # conflicts listed on the index
-
-
-def _rows(path: Path) -> Iterator[dict]:
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 def _by_study(findings: Iterator[dict]) -> Iterator[tuple[str, list[dict]]]:
@@ -111,14 +101,14 @@ def _mention_articles(f: dict, mention_article: dict[str, str]) -> list[tuple[st
 
 def shared_mentions(out: Path) -> set[str]:
     """The mention ids of findings reported by several articles (their pages need each mention's article)."""
-    return {mid for f in _rows(out / "findings.jsonl") if len(f["article_ids"]) > 1 for mid in f["mention_ids"]}
+    return {mid for f in iter_jsonl(out / "findings.jsonl", missing_ok=True) if len(f["article_ids"]) > 1 for mid in f["mention_ids"]}
 
 
 def write_study_pages(out: Path, report: Path, article_pages: dict[str, str], titles: dict[str, str], mention_article: dict[str, str], page) -> str:
     """Write report/studies/*.html; return the index's studies and conflicts sections (HTML)."""
     folder = report / "studies"
     folder.mkdir(parents=True, exist_ok=True)
-    studies = {s["study_id"]: s for s in _rows(out / "studies.jsonl")}
+    studies = {s["study_id"]: s for s in iter_jsonl(out / "studies.jsonl", missing_ok=True)}
     written: set[str] = set()
     summary: dict[str, tuple[int, int]] = {}
     conflicts: list[tuple[dict, dict]] = []
@@ -142,7 +132,7 @@ def write_study_pages(out: Path, report: Path, article_pages: dict[str, str], ti
         summary[sid] = (len(findings), sum(f["conflict"] for f in findings))
         done.add(sid)
 
-    for sid, findings in _by_study(_rows(out / "findings.jsonl")):
+    for sid, findings in _by_study(iter_jsonl(out / "findings.jsonl", missing_ok=True)):
         emit(sid, findings)
     for sid in sorted(set(studies) - done):  # studies whose figures were all rejected
         emit(sid, [])
