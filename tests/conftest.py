@@ -28,6 +28,13 @@ def prefect_harness():
         yield
 
 
+def run_flow(corpus: Path, out: Path, **kw) -> dict:
+    """The extraction flow on a corpus folder, as a scheduled or manual run calls it."""
+    from flows.extract_flow import extract_corpus
+
+    return extract_corpus(corpus=str(corpus), out=str(out), **kw)
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "corpus"

@@ -31,6 +31,8 @@ from pipeline.rules import load_rules
 from pipeline.study_details import method_of, population_of
 from schemas.export import SCHEMA_DIR
 
+from .conftest import run_flow
+
 HERE = Path(__file__).resolve().parent
 STUDIES_CORPUS = HERE / "studies_corpus"
 STUDY_FILES = ("metrics.jsonl", "studies.jsonl", "findings.jsonl")
@@ -192,12 +194,6 @@ def test_editor_source_moves_a_mention_to_that_study():
 # --------------------------------------------------------------------------- the flow
 
 
-def _run(corpus: Path, out: Path, **kw) -> dict:
-    from flows.extract_flow import extract_corpus
-
-    return extract_corpus(corpus=str(corpus), out=str(out), **kw)
-
-
 def _snapshot(out: Path) -> dict[str, bytes]:
     return {n: (out / n).read_bytes() for n in STUDY_FILES}
 
@@ -214,11 +210,11 @@ def test_two_articles_one_study_one_agreement_one_conflict(studies_copy, tmp_pat
     from flows.cli import summary_text
 
     out = tmp_path / "out"
-    summary = _run(studies_copy, out)
+    summary = run_flow(studies_copy, out)
     studies = read_jsonl(out / "studies.jsonl")
     findings = read_jsonl(out / "findings.jsonl")
     assert f"cxmetrics: 2 studies (1 in several articles), {len(findings)} findings, 1 conflict" in summary_text(summary)
-    assert _run(studies_copy, out)["conflicts"] == 1  # nothing to do: the counts come from the manifest
+    assert run_flow(studies_copy, out)["conflicts"] == 1  # nothing to do: the counts come from the manifest
     metrics = read_jsonl(out / "metrics.jsonl")
     for name, rows in (("study", studies), ("finding", findings)):
         schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text())
@@ -250,7 +246,7 @@ def test_two_articles_one_study_one_agreement_one_conflict(studies_copy, tmp_pat
     assert all(f["article_ids"] == ["c_webwinkelbode"] for f in findings if f["study_id"] == other["study_id"])
 
     again = tmp_path / "again"
-    _run(studies_copy, again, full=True)
+    run_flow(studies_copy, again, full=True)
     assert _snapshot(again) == _snapshot(out)
 
 
@@ -260,22 +256,22 @@ def test_incremental_add_change_delete_equals_full_run(studies_copy, tmp_path):
     b = studies_copy / "b_servicenieuws.txt"
     held = tmp_path / "b_servicenieuws.txt"
     shutil.move(b, held)
-    _run(studies_copy, out)
+    run_flow(studies_copy, out)
     assert all(len(s["article_ids"]) == 1 for s in read_jsonl(out / "studies.jsonl"))
 
     def same_as_full(step: str) -> None:
         fresh = tmp_path / f"fresh-{step}"
-        _run(studies_copy, fresh, full=True)
+        run_flow(studies_copy, fresh, full=True)
         assert _snapshot(out) == _snapshot(fresh), step
 
     shutil.move(held, b)  # added: the study now has two articles and a conflict
-    s = _run(studies_copy, out)
+    s = run_flow(studies_copy, out)
     assert s["new"] == 1 and s["processed"] == 1
     same_as_full("added")
     assert any(f["conflict"] for f in read_jsonl(out / "findings.jsonl"))
 
     b.write_text(b.read_text(encoding="utf-8").replace("47 procent", "38 procent"), encoding="utf-8")  # changed: now they agree
-    s = _run(studies_copy, out)
+    s = run_flow(studies_copy, out)
     assert s["changed"] == 1
     same_as_full("changed")
     assert not any(f["conflict"] for f in read_jsonl(out / "findings.jsonl"))
@@ -283,7 +279,7 @@ def test_incremental_add_change_delete_equals_full_run(studies_copy, tmp_path):
     assert len(agreed) == 1 and len(agreed[0]["article_ids"]) == 2
 
     (studies_copy / "a_klantwacht.txt").unlink()  # deleted: the study is b's alone
-    s = _run(studies_copy, out)
+    s = run_flow(studies_copy, out)
     assert s["deleted"] == 1
     same_as_full("deleted")
     studies = read_jsonl(out / "studies.jsonl")
@@ -293,7 +289,7 @@ def test_incremental_add_change_delete_equals_full_run(studies_copy, tmp_path):
 @pytest.mark.usefixtures("prefect_harness")
 def test_report_has_a_page_per_study_and_the_conflicts(studies_copy, tmp_path):
     out = tmp_path / "out"
-    _run(studies_copy, out, report=True)
+    run_flow(studies_copy, out, report=True)
     studies = {s["organizations"][0]: s for s in read_jsonl(out / "studies.jsonl")}
     report = out / "report"
     index = (report / "index.html").read_text(encoding="utf-8")
@@ -314,7 +310,7 @@ def test_report_has_a_page_per_study_and_the_conflicts(studies_copy, tmp_path):
     assert page.count("class='conflict'") == 1
     # a study that is gone loses its page
     (studies_copy / "c_webwinkelbode.txt").unlink()
-    _run(studies_copy, out, report=True)
+    run_flow(studies_copy, out, report=True)
     assert not (report / "studies" / f"{studies['Marktmeter']['study_id']}.html").exists()
 
 
@@ -327,7 +323,7 @@ def test_export_duckdb_and_parquet(studies_copy, tmp_path):
     from schemas.records import RECORD_MODELS
 
     out = tmp_path / "out"
-    _run(studies_copy, out)
+    run_flow(studies_copy, out)
     db, pq = tmp_path / "cx.duckdb", tmp_path / "pq"
     assert main(["export", "--out", str(out), "--duckdb", str(db), "--parquet", str(pq)]) == 0
     con = duckdb.connect(str(db), read_only=True)
@@ -409,7 +405,7 @@ def test_editors_corrections_reach_studies_and_findings(studies_copy, tmp_path):
     import hashlib
 
     out = tmp_path / "out"
-    _run(studies_copy, out)
+    run_flow(studies_copy, out)
     metrics = read_jsonl(out / "metrics.jsonl")
     wrong = next(m for m in metrics if m["article_id"] == "b_servicenieuws" and m["text"] == "47 procent")
     moved = next(m for m in metrics if m["article_id"] == "c_webwinkelbode" and m["text"] == "41 procent")
@@ -421,7 +417,7 @@ def test_editors_corrections_reach_studies_and_findings(studies_copy, tmp_path):
          "fields": {"source": {"organization": "Peilwijzer", "report": None, "person": None}}, "at": "2026-11-23T10:01:00Z"},
     ]
     (studies_copy / "corrections.jsonl").write_text("".join(json.dumps(c) + "\n" for c in corrections), encoding="utf-8")
-    _run(studies_copy, out)
+    run_flow(studies_copy, out)
     assert not any(f["conflict"] for f in read_jsonl(out / "findings.jsonl"))  # the wrong figure was rejected
     after = {m["id"]: m for m in read_jsonl(out / "metrics.jsonl")}
     assert wrong["id"] not in after
@@ -429,5 +425,5 @@ def test_editors_corrections_reach_studies_and_findings(studies_copy, tmp_path):
     studies = {s["organizations"][0]: s for s in read_jsonl(out / "studies.jsonl")}
     assert studies["Peilwijzer"]["n_mentions"] == 6 and studies["Marktmeter"]["n_mentions"] == 2
     fresh = tmp_path / "fresh"
-    _run(studies_copy, fresh, full=True)
+    run_flow(studies_copy, fresh, full=True)
     assert _snapshot(out) == _snapshot(fresh)

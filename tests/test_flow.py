@@ -11,22 +11,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from flows.io import load_manifest, save_manifest
+from flows.io import load_manifest, read_jsonl, save_manifest
 from schemas.export import SCHEMA_DIR
+
+from .conftest import run_flow
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 OUTPUTS = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl")
-
-
-def run(corpus: Path, out: Path, **kw) -> dict:
-    from flows.extract_flow import extract_corpus
-
-    return extract_corpus(corpus=str(corpus), out=str(out), **kw)
-
-
-def read(out: Path, name: str) -> list[dict]:
-    return [json.loads(x) for x in (out / name).read_text(encoding="utf-8").splitlines()]
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
@@ -49,8 +41,8 @@ def add_bad_files(corpus: Path) -> None:
 def test_corpus_end_to_end_with_bad_input(corpus_copy, tmp_path):
     add_bad_files(corpus_copy)
     out = tmp_path / "out"
-    summary = run(corpus_copy, out, max_bytes=20000)
-    articles = {a["path"]: a for a in read(out, "articles.jsonl")}
+    summary = run_flow(corpus_copy, out, max_bytes=20000)
+    articles = {a["path"]: a for a in read_jsonl(out / "articles.jsonl")}
     assert summary["ok"] == 6 and summary["rejected_articles"] == 7
     expect = {
         "leeg.txt": "empty",
@@ -65,12 +57,12 @@ def test_corpus_end_to_end_with_bad_input(corpus_copy, tmp_path):
         assert articles[path]["status"] == "rejected" and articles[path]["error"].startswith(code), articles[path]
     cp = articles["windows 1252 é.txt"]
     assert cp["status"] == "ok" and cp["encoding"] == "cp1252" and cp["n_mentions"] == 1
-    rejected = read(out, "rejected.jsonl")
+    rejected = read_jsonl(out / "rejected.jsonl")
     assert {r["path"] for r in rejected if r["level"] == "article"} >= set(expect)
 
     schema = json.loads((SCHEMA_DIR / "metric_mention.schema.json").read_text())
     texts = {}
-    for m in read(out, "metrics.jsonl"):
+    for m in read_jsonl(out / "metrics.jsonl"):
         jsonschema.validate(m, schema)
         aid = m["article_id"]
         if aid not in texts:
@@ -78,26 +70,26 @@ def test_corpus_end_to_end_with_bad_input(corpus_copy, tmp_path):
             raw = src.read_bytes()
             texts[aid] = raw.decode("utf-8") if aid != "windows 1252 é" else raw.decode("cp1252")
         assert texts[aid][m["span"]["start"] : m["span"]["end"]] == m["text"]
-    keys = [(m["article_id"], m["span"]["start"]) for m in read(out, "metrics.jsonl")]
+    keys = [(m["article_id"], m["span"]["start"]) for m in read_jsonl(out / "metrics.jsonl")]
     assert keys == sorted(keys)
     assert "\\u00e9" not in (out / "articles.jsonl").read_text(encoding="utf-8")
 
 
 def test_rerun_is_byte_identical_and_does_no_work(corpus_copy, tmp_path):
     out = tmp_path / "out"
-    run(corpus_copy, out)
+    run_flow(corpus_copy, out)
     first = snapshot(out)
-    again = run(corpus_copy, out)
+    again = run_flow(corpus_copy, out)
     assert snapshot(out) == first
     assert again["processed"] == 0 and again["unchanged"] == 5
     other = tmp_path / "out2"
-    run(corpus_copy, other, full=True)
+    run_flow(corpus_copy, other, full=True)
     assert snapshot(other) == first  # same ids, same order, no run-dependent values
 
 
 def test_incremental_equals_full_run(corpus_copy, tmp_path):
     out = tmp_path / "out"
-    run(corpus_copy, out)
+    run_flow(corpus_copy, out)
     files = sorted(corpus_copy.glob("*.txt"))
     files[0].unlink()  # deleted
     changed = files[1]
@@ -105,31 +97,31 @@ def test_incremental_equals_full_run(corpus_copy, tmp_path):
     (corpus_copy / "nieuw.md").write_text("Nieuw\nVolgens Motivaction wil 40 procent bellen.", encoding="utf-8")
     touched = files[2]
     os.utime(touched, (time.time() + 5, time.time() + 5))  # stat changed, bytes the same
-    s = run(corpus_copy, out)
+    s = run_flow(corpus_copy, out)
     assert (s["new"], s["changed"], s["deleted"]) == (1, 1, 1)
     assert s["processed"] == 3
     fresh = tmp_path / "fresh"
-    run(corpus_copy, fresh, full=True)
+    run_flow(corpus_copy, fresh, full=True)
     assert snapshot(out) == snapshot(fresh)
-    ids = {a["article_id"] for a in read(out, "articles.jsonl")}
+    ids = {a["article_id"] for a in read_jsonl(out / "articles.jsonl")}
     assert files[0].stem not in ids and "nieuw" in ids
 
 
 def test_new_extractor_version_invalidates_cache(corpus_copy, tmp_path):
     out = tmp_path / "out"
-    run(corpus_copy, out)
+    run_flow(corpus_copy, out)
     manifest = load_manifest(out)
     manifest["extractor_version"] = "older-rules"
     save_manifest(out, manifest)
-    s = run(corpus_copy, out)
+    s = run_flow(corpus_copy, out)
     assert s["processed"] == 5
 
 
 def test_deleted_manifest_only_costs_time(corpus_copy, tmp_path):
     out = tmp_path / "out"
-    run(corpus_copy, out)
+    run_flow(corpus_copy, out)
     first = snapshot(out)
     (out / ".cxmetrics" / "manifest.json").unlink()
     shutil.rmtree(out / ".cxmetrics" / "cache")
-    run(corpus_copy, out)
+    run_flow(corpus_copy, out)
     assert snapshot(out) == first

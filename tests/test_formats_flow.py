@@ -8,25 +8,17 @@ and the broken file are rejected with reasons, and every span holds on out/texts
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
+from flows.io import read_jsonl
 from tests import formats_samples as S
 
+from .conftest import run_flow
+
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-
-
-def run(corpus: Path, out: Path, **kw) -> dict:
-    from flows.extract_flow import extract_corpus
-
-    return extract_corpus(corpus=str(corpus), out=str(out), **kw)
-
-
-def read(out: Path, name: str) -> list[dict]:
-    return [json.loads(x) for x in (out / name).read_text(encoding="utf-8").splitlines()]
 
 
 def make_corpus(root: Path) -> Path:
@@ -46,8 +38,8 @@ def make_corpus(root: Path) -> Path:
 def test_every_format_through_the_flow(tmp_path):
     corpus = make_corpus(tmp_path)
     out = tmp_path / "out"
-    summary = run(corpus, out)
-    articles = {a["path"]: a for a in read(out, "articles.jsonl")}
+    summary = run_flow(corpus, out)
+    articles = {a["path"]: a for a in read_jsonl(out / "articles.jsonl")}
     status = {p: (a["status"], (a["error"] or "").split(":")[0]) for p, a in articles.items()}
     assert status == {
         "webpagina.html": ("ok", ""),
@@ -67,7 +59,7 @@ def test_every_format_through_the_flow(tmp_path):
     assert page["title"] == "Tevredenheid over energieleveranciers daalt" and page["published"] == "2023-03-14"
     assert articles["rapport.pdf"]["text_path"] == "texts/rapport.txt" and articles["scan.pdf"]["text_path"] is None
 
-    mentions = read(out, "metrics.jsonl")
+    mentions = read_jsonl(out / "metrics.jsonl")
     by_article: dict[str, set[str]] = {}
     for m in mentions:
         by_article.setdefault(m["article_id"], set()).add(m["text"])
@@ -82,7 +74,7 @@ def test_every_format_through_the_flow(tmp_path):
     assert (out / "texts" / "notitie.txt").read_bytes() == (corpus / "notitie.txt").read_bytes()
     assert sorted(p.name for p in (out / "texts").iterdir()) == ["notitie.txt", "persbericht.txt", "rapport.txt", "webpagina.txt"]
 
-    reasons = {r["path"]: r["reason"] for r in read(out, "rejected.jsonl") if r["level"] == "article"}
+    reasons = {r["path"]: r["reason"] for r in read_jsonl(out / "rejected.jsonl") if r["level"] == "article"}
     assert reasons["scan.pdf"].startswith("no_text_layer") and reasons["kapot.docx"].startswith("unreadable")
 
 
@@ -93,29 +85,29 @@ def articles_by_id(articles: dict[str, dict]) -> dict[str, dict]:
 def test_incremental_runs_for_binary_formats(tmp_path):
     corpus = make_corpus(tmp_path)
     out = tmp_path / "out"
-    run(corpus, out)
+    run_flow(corpus, out)
     first = {n: (out / n).read_bytes() for n in ("metrics.jsonl", "articles.jsonl", "rejected.jsonl")}
     page_mtime = (out / "texts" / "webpagina.txt").stat().st_mtime_ns
 
-    again = run(corpus, out)
+    again = run_flow(corpus, out)
     assert again["processed"] == 0 and again["unchanged"] == 8
     assert {n: (out / n).read_bytes() for n in first} == first
 
     # a changed PDF is read again; the other stored texts are not rewritten
     (corpus / "rapport.pdf").write_bytes(S.pdf_bytes([["Nieuwe cijfers", "Van de klanten is 33 procent ontevreden."]]))
     os.utime(corpus / "rapport.pdf", ns=(1, 1))
-    changed = run(corpus, out)
+    changed = run_flow(corpus, out)
     assert changed["processed"] == 1 and changed["changed"] == 1
     assert "33 procent" in (out / "texts" / "rapport.txt").read_text(encoding="utf-8")
     assert (out / "texts" / "webpagina.txt").stat().st_mtime_ns == page_mtime  # same text: not rewritten
 
     # a deleted article's text goes with it; a full run equals the incremental one
     (corpus / "persbericht.docx").unlink()
-    run(corpus, out)
+    run_flow(corpus, out)
     assert not (out / "texts" / "persbericht.txt").exists()
     incremental = {n: (out / n).read_bytes() for n in first}
     full_out = tmp_path / "full"
-    run(corpus, full_out, full=True)
+    run_flow(corpus, full_out, full=True)
     assert {n: (full_out / n).read_bytes() for n in first} == incremental
     assert sorted(p.name for p in (full_out / "texts").iterdir()) == sorted(p.name for p in (out / "texts").iterdir())
 
@@ -126,7 +118,7 @@ def test_a_file_over_the_parse_time_limit_is_too_slow_and_the_run_goes_on(tmp_pa
     (corpus / "groot.pdf").write_bytes(S.pdf_bytes([S.PDF_PAGES[0] * 6] * 80, header=S.PDF_HEADER))
     (corpus / "notitie.txt").write_text("Notitie\n\nVan de klanten is 55 procent tevreden.", encoding="utf-8")
     out = tmp_path / "out"
-    summary = run(corpus, out, parse_seconds=0.001)
-    articles = {a["path"]: a for a in read(out, "articles.jsonl")}
+    summary = run_flow(corpus, out, parse_seconds=0.001)
+    articles = {a["path"]: a for a in read_jsonl(out / "articles.jsonl")}
     assert articles["groot.pdf"]["status"] == "rejected" and articles["groot.pdf"]["error"].startswith("too_slow")
     assert articles["notitie.txt"]["status"] == "ok" and summary["ok"] == 1
