@@ -447,11 +447,26 @@ def make_kind_rules(nlp: Language, name: str, spans_key: str) -> KindRules:
     return KindRules(nlp.vocab, kind_patterns(), spans_key)
 
 
+class _KeepingText:
+    """The tokenizer, keeping the text it was given as the doc's text (``doc_text``): spaCy's
+    tokenization is non-destructive, so it equals ``doc.text``, which would otherwise be
+    joined again from every token (a tenth of an article's extraction time)."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data[_TEXT_KEY] = text
+        return doc
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """The pipeline, built once per process."""
     nlp = spacy.blank("nl")
     _tokenizer_rules(nlp)
+    nlp.tokenizer = _KeepingText(nlp.tokenizer)
     nlp.add_pipe("cx_sentences")
     nlp.add_pipe("cx_numerals")
     nlp.add_pipe("cx_kind_rules")
