@@ -179,30 +179,38 @@ def sentences(doc: Doc) -> list[Span]:
     return sents
 
 
+def _sent_owner(doc: Doc) -> list[int]:
+    """For each token, the number of its sentence; built once per doc."""
+    owner = doc.user_data.get("cx_sent_owner")
+    if owner is None:
+        owner = [0] * len(doc)
+        for k, sent in enumerate(sentences(doc)):
+            owner[sent.start : sent.end] = [k] * (sent.end - sent.start)
+        doc.user_data["cx_sent_owner"] = owner
+    return owner
+
+
 def sent_of(doc: Doc, i: int) -> Span:
     """The sentence of token i, from an index built once per doc.
 
     ``Token.sent`` walks the sentence every call, which is quadratic on a long one.
     """
-    index = doc.user_data.get("cx_sent_index")
-    if index is None:
-        sents = sentences(doc)
-        owner = [0] * len(doc)
-        for k, sent in enumerate(sents):
-            for j in range(sent.start, sent.end):
-                owner[j] = k
-        index = doc.user_data["cx_sent_index"] = (sents, owner)
-    sents, owner = index
-    return sents[owner[i]]
+    return sentences(doc)[_sent_owner(doc)[i]]
+
+
+def sentence_texts(doc: Doc) -> list[str]:
+    """Each sentence's text (``Span.text``), cut from the doc's text once per doc rather than
+    joined again from its tokens."""
+    texts = doc.user_data.get("cx_sent_texts")
+    if texts is None:
+        text = doc_text(doc)
+        texts = doc.user_data["cx_sent_texts"] = [text[s.start_char : s.end_char] for s in sentences(doc)]
+    return texts
 
 
 def sent_text(doc: Doc, i: int) -> str:
-    """The text of token i's sentence, built once per sentence."""
-    cache = doc.user_data.setdefault("cx_sent_text", {})
-    sent = sent_of(doc, i)
-    if sent.start not in cache:
-        cache[sent.start] = sent.text
-    return cache[sent.start]
+    """The text of token i's sentence."""
+    return sentence_texts(doc)[_sent_owner(doc)[i]]
 
 
 def sent_lowers(doc: Doc, sent: Span) -> list[str]:

@@ -16,12 +16,13 @@ Word lists and phrase tables live in ``rules/sources.yaml``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
-from pipeline.nlp import doc_text, paragraph_numbers, sent_of, sentences
+from pipeline.nlp import doc_text, paragraph_numbers, sent_of, sentence_texts, sentences
 from pipeline.rules import load_rules
 
 SOURCES = load_rules("sources").tables
@@ -185,6 +186,24 @@ _ANCHORS = tuple(
 def _has_anchor(sentence: str) -> bool:
     low = sentence.lower()
     return any(w in low for w in _ANCHORS)  # plain substring tests: far cheaper than one regex of ~200 alternatives
+
+
+def _anchored(text: str, sents: list[Span], texts: list[str]) -> list[bool]:
+    """``_has_anchor`` of every sentence at once: each anchor is looked for once in the whole
+    text, and a sentence has one when an occurrence lies inside it."""
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer ('İ'): offsets differ, test each sentence
+        return [_has_anchor(t) for t in texts]
+    starts = [s.start_char for s in sents]
+    flags = [False] * len(sents)
+    for w in _ANCHORS:
+        i = low.find(w)
+        while i != -1:
+            k = bisect_right(starts, i) - 1
+            if k >= 0 and i + len(w) <= sents[k].end_char:
+                flags[k] = True
+            i = low.find(w, i + 1)
+    return flags
 _ACTOR_PATTERNS = (_RE_VERB_ORG, _RE_VERB_ORG_CUE)
 _RE_AND_ORG = re.compile(rf"\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _PLACES = {w.lower() for w in SOURCES["places"]}
@@ -379,9 +398,11 @@ class SourceTracker:
             return True
         return any(name == p or name.endswith(" " + p) for p in self.speakers)
 
-    def sentence_source(self, sentence: str) -> SourceRef | None:
-        """The attribution evidence of one sentence, strongest reading first."""
-        if not _has_anchor(sentence):  # every reading needs one of its words: most sentences have none
+    def sentence_source(self, sentence: str, anchored: bool | None = None) -> SourceRef | None:
+        """The attribution evidence of one sentence, strongest reading first. Every reading
+        needs one of the anchor words, and most sentences have none (``anchored``: whether it
+        has one, when already known)."""
+        if not (_has_anchor(sentence) if anchored is None else anchored):
             return None
         ref = self._sentence_source(sentence)
         if ref is not None and ref.strength == "study":
@@ -551,8 +572,8 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
     plaats in maart 2016') gives its study a year.
     """
     sents = sentences(doc)
-    texts = [s.text for s in sents]
-    own = [tracker.sentence_source(t) for t in texts]
+    texts = sentence_texts(doc)
+    own = [tracker.sentence_source(t, a) for t, a in zip(texts, _anchored(doc_text(doc), sents, texts))]
     # 'Dat blijkt uit onderzoek van X.' names the source of the sentence before it
     for k in range(1, len(sents)):
         if own[k] and own[k - 1] is None and _RE_BACKWARD.search(texts[k]):
