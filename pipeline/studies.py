@@ -93,9 +93,6 @@ _RE_HYPHEN = re.compile(rf"\b(?P<org>[A-Z][\w&]*)-(?i:{_CUES})\b")
 _RE_SUBJECT = re.compile(
     rf"{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*,\s*{ORG})*(?:\s+(?:en|samen met|in samenwerking met)\s+{ORG})?(?:\s+[\w'’]+){{0,8}}?\s+(?i:{_RESEARCH_VERBS})\b"
 )
-# words a pattern cannot match without, tested as substrings before the pattern runs (a name
-# before a verb leaves the engine no letter to skip ahead by)
-_NEEDS = {_RE_SUBJECT: tuple(w.lower() for w in SOURCES["research_verbs"])}
 _RE_POLL = re.compile(rf"{_start(SOURCES['poll_words'])}\b[^.?!]{{0,60}}?\bvia\s+(?P<org>{ORG})")
 # 'volgens het CBS', 'Dat meldt onderzoeksbureau GfK': an article or a descriptor says the name is an organization
 _RE_ATTRIBUTION_ORG = re.compile(
@@ -119,8 +116,9 @@ _RE_FULL_NAME = re.compile(
     r"(?<![\w&.\-])\b(?P<first>[A-Z][a-z]{1,11})[ \t]+(?P<last>(?:(?:van der|van den|van|de|der|den|ter|ten)[ \t]+)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![ \t]+[A-Z])"
 )
 _RE_PERSON_DASH = re.compile(rf"(?P<person>{PERSON})\s+[-–]\s+(?P<role>[A-Za-z][^\n]{{0,60}}?)\s+(?P<org>{ORG})\s*$", re.M)
+_REPORT_NOUNS = ["Report", "Rapport", "Monitor", "Benchmark", "Barometer", "Index", "Survey", "Study", "Studie", "Onderzoek", "Trendonderzoek"]
 _RE_REPORT = re.compile(
-    r"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){0,7}(?:Report|Rapport|Monitor|Benchmark|Barometer|Index|Survey|Study|Studie|Onderzoek|Trendonderzoek)(?:\s+\d{4})?"
+    rf"(?P<report>[A-Z][\w\-]*\s+(?:(?:[A-Z][\w\-]*|of|van|voor|de|the|and|&)\s+){{0,7}}(?:{'|'.join(_REPORT_NOUNS)})(?:\s+\d{{4}})?"
     rf"|{_TITLE_COMPOUND}(?:[ \t]+[A-Z][\w\-]*){{0,3}}(?:[ \t]+\d{{4}})?)"
 )
 _RE_BACKWARD = re.compile(r"^\W*(?:Dat|Dit|Zo|Het)\s+(?:blijkt|bleek|komt|staat|meldt|melden|concludeert|stelt|schrijft)\b")
@@ -170,40 +168,81 @@ _RE_SAMPLE = re.compile(_words("sample_verbs"))
 _RE_PARTNER = re.compile(rf"\b(?i:in samenwerking met|samen met)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})(?:\s*\((?P<short>[A-Z][\w&.\-]*)\))?")
 # verbs of speech only: 'volgens' names organizations as often as people
 _RE_SPEAKER = re.compile(rf"{_start([v for v in SOURCES['speech_verbs'] if v != 'volgens'])}\s+(?P<person>{PERSON})")
-# the words at least one reading of a sentence's attribution needs (as substrings, since some
-# readings match inside compounds: 'opiniepeilingen')
-_ANCHORS = tuple(
-    sorted({w.lower() for w in (
-        SOURCES["cue_nouns"] + SOURCES["people_cues"] + SOURCES["role_cues"] + SOURCES["research_verbs"]
-        + SOURCES["speech_verbs"] + SOURCES["org_attribution_verbs"] + SOURCES["poll_words"]
-        + SOURCES["commission_markers"] + SOURCES["executor_markers"] + SOURCES["inverted_research_verbs"]
-        + SOURCES["inverted_general_verbs"] + SOURCES["presenting_verbs"] + SOURCES["registry_nouns"]
-        + SOURCES["registry_verbs"] + SOURCES["published_in"] + SOURCES["ministers"] + ["bron", "samen met"]
-    )})
+
+
+def _lower(words: list[str]) -> frozenset[str]:
+    return frozenset(w.lower() for w in words)
+
+
+# The words each pattern cannot match without (any case; as substrings, since some match inside
+# compounds: 'opiniepeilingen'). Each article is searched once for all of them, and a pattern runs
+# only on the sentences holding one of its words: most sentences hold none.
+_CUE_WORDS = _lower(SOURCES["cue_nouns"])
+_NEEDS: dict[re.Pattern, frozenset[str]] = {
+    _RE_COMMISSION: _lower(SOURCES["commission_markers"]),
+    _RE_EXECUTOR: _lower(SOURCES["executor_markers"]),
+    _RE_RELATIVE: _CUE_WORDS,
+    _RE_SUBJECT: _lower(SOURCES["research_verbs"]),
+    _RE_VERB_ORG: _lower(SOURCES["inverted_research_verbs"]),
+    _RE_VERB_ORG_CUE: _lower(SOURCES["inverted_general_verbs"]),
+    _RE_SUBJECT_CUE: _lower(SOURCES["presenting_verbs"] + SOURCES["inverted_general_verbs"]),
+    _RE_OWN_RESEARCH: _CUE_WORDS,
+    _RE_HYPHEN: _CUE_WORDS,
+    _RE_HEADLINE: _CUE_WORDS,
+    _RE_POLL: _lower(SOURCES["poll_words"]),
+    _RE_REGISTRY_BIJ: _lower(SOURCES["registry_nouns"]),
+    _RE_REGISTRY_SUBJ: _lower(SOURCES["registry_verbs"]),
+    _RE_REGISTRY_INV: _lower(SOURCES["registry_verbs"]),
+    _RE_ATTRIBUTION_ORG: _lower(SOURCES["org_attribution_verbs"]),
+    _RE_PUBLISHED_IN: _lower(SOURCES["published_in"]),
+    _RE_BRON: frozenset({"bron"}),
+    _RE_SPEECH_BIJ: _lower(SOURCES["speech_verbs"]),
+    _RE_SPEECH_VAN: _lower(SOURCES["speech_verbs"]),
+    _RE_SPEECH: _lower(SOURCES["speech_verbs"] + SOURCES["org_attribution_verbs"]),
+    _RE_PARTNER: frozenset({"samen met", "in samenwerking met"}),
+    _RE_REPORT: _lower(_REPORT_NOUNS + SOURCES["title_compound_endings"]),
+}
+# every reading of a sentence's attribution needs one of these
+_ANCHORS = _lower(
+    SOURCES["cue_nouns"] + SOURCES["people_cues"] + SOURCES["role_cues"] + SOURCES["research_verbs"]
+    + SOURCES["speech_verbs"] + SOURCES["org_attribution_verbs"] + SOURCES["poll_words"]
+    + SOURCES["commission_markers"] + SOURCES["executor_markers"] + SOURCES["inverted_research_verbs"]
+    + SOURCES["inverted_general_verbs"] + SOURCES["presenting_verbs"] + SOURCES["registry_nouns"]
+    + SOURCES["registry_verbs"] + SOURCES["published_in"] + SOURCES["ministers"] + ["bron", "samen met"]
 )
+_NEEDLES = tuple(sorted(_ANCHORS.union(*_NEEDS.values())))
 
 
-def _has_anchor(sentence: str) -> bool:
+def words_in(sentence: str) -> frozenset[str]:
+    """The pattern words (``_NEEDS``) that one sentence holds."""
     low = sentence.lower()
-    return any(w in low for w in _ANCHORS)  # plain substring tests: far cheaper than one regex of ~200 alternatives
+    return frozenset(w for w in _NEEDLES if w in low)
 
 
-def _anchored(text: str, sents: list[Span], texts: list[str]) -> list[bool]:
-    """``_has_anchor`` of every sentence at once: each anchor is looked for once in the whole
-    text, and a sentence has one when an occurrence lies inside it."""
+def _words_per_sentence(text: str, sents: list[Span], texts: list[str]) -> list[frozenset[str]]:
+    """``words_in`` of every sentence at once: each word is looked for once in the whole text,
+    and a sentence holds it when an occurrence lies inside it."""
     low = text.lower()
     if len(low) != len(text):  # a letter whose lower case is longer ('İ'): offsets differ, test each sentence
-        return [_has_anchor(t) for t in texts]
+        return [words_in(t) for t in texts]
     starts = [s.start_char for s in sents]
-    flags = [False] * len(sents)
-    for w in _ANCHORS:
+    found: list[set[str]] = [set() for _ in sents]
+    for w in _NEEDLES:
         i = low.find(w)
         while i != -1:
             k = bisect_right(starts, i) - 1
             if k >= 0 and i + len(w) <= sents[k].end_char:
-                flags[k] = True
+                found[k].add(w)
             i = low.find(w, i + 1)
-    return flags
+    return [frozenset(f) for f in found]
+
+
+def _may(rx: re.Pattern, words: frozenset[str]) -> bool:
+    """Whether the pattern can match a sentence holding these pattern words."""
+    needs = _NEEDS.get(rx)
+    return needs is None or not needs.isdisjoint(words)
+
+
 _ACTOR_PATTERNS = (_RE_VERB_ORG, _RE_VERB_ORG_CUE)
 _RE_AND_ORG = re.compile(rf"\s+(?:en|&)\s+{_ARTICLE_OR_DESCRIPTOR}?(?P<org>{ORG})")
 _PLACES = {w.lower() for w in SOURCES["places"]}
@@ -372,14 +411,10 @@ class SourceTracker:
                 return SourceRef(org, report=named)
         return None
 
-    def _first_org(self, rxs, sentence: str) -> tuple[str, re.Match] | None:
-        low = None
+    def _first_org(self, rxs, sentence: str, words: frozenset[str]) -> tuple[str, re.Match] | None:
         for rx in rxs:
-            needs = _NEEDS.get(rx)
-            if needs:  # the pattern cannot match without one of these words: a substring test first
-                low = low or sentence.lower()
-                if not any(w in low for w in needs):
-                    continue
+            if not _may(rx, words):
+                continue
             for m in rx.finditer(sentence):
                 org = self._org(m)
                 if org and not self.is_person(org):
@@ -398,14 +433,16 @@ class SourceTracker:
             return True
         return any(name == p or name.endswith(" " + p) for p in self.speakers)
 
-    def sentence_source(self, sentence: str, anchored: bool | None = None) -> SourceRef | None:
-        """The attribution evidence of one sentence, strongest reading first. Every reading
-        needs one of the anchor words, and most sentences have none (``anchored``: whether it
-        has one, when already known)."""
-        if not (_has_anchor(sentence) if anchored is None else anchored):
+    def sentence_source(self, sentence: str, words: frozenset[str] | None = None) -> SourceRef | None:
+        """The attribution evidence of one sentence, strongest reading first. ``words``: the
+        pattern words it holds (``words_in``), when already known. Every reading needs one of
+        the anchor words, and most sentences have none."""
+        if words is None:
+            words = words_in(sentence)
+        if _ANCHORS.isdisjoint(words):
             return None
-        ref = self._sentence_source(sentence)
-        if ref is not None and ref.strength == "study":
+        ref = self._sentence_source(sentence, words)
+        if ref is not None and ref.strength == "study" and _may(_RE_PARTNER, words):
             for m in _RE_PARTNER.finditer(sentence):
                 org = self._org(m)
                 if org and org != ref.organization and not self.is_person(org):
@@ -414,14 +451,14 @@ class SourceTracker:
                         ref.partners.append(m.group("short"))
         return ref
 
-    def _sentence_source(self, sentence: str) -> SourceRef | None:
+    def _sentence_source(self, sentence: str, words: frozenset[str]) -> SourceRef | None:
         report = None
-        rm = _RE_REPORT.search(sentence)
+        rm = _RE_REPORT.search(sentence) if _may(_RE_REPORT, words) else None
         if rm:
             report = report_name(rm)
-        commissioner = self._first_org((_RE_COMMISSION,), sentence)
+        commissioner = self._first_org((_RE_COMMISSION,), sentence, words)
         commissioner_name = commissioner[0] if commissioner else None
-        executor = self._first_org((_RE_EXECUTOR,), sentence)
+        executor = self._first_org((_RE_EXECUTOR,), sentence, words)
         if executor and executor[0] != commissioner_name:
             return SourceRef(executor[0], report=report, commissioner=commissioner_name)
         found = self._cue_van(sentence)
@@ -430,6 +467,7 @@ class SourceTracker:
         hit = self._first_org(
             (_RE_RELATIVE, _RE_SUBJECT, _RE_VERB_ORG, _RE_VERB_ORG_CUE, _RE_SUBJECT_CUE, _RE_OWN_RESEARCH, _RE_HYPHEN, _RE_HEADLINE, _RE_POLL),
             sentence,
+            words,
         )
         if hit and hit[0] != commissioner_name:
             return SourceRef(hit[0], report=report, commissioner=commissioner_name, partners=self._and_partner(hit[1]))
@@ -437,22 +475,22 @@ class SourceTracker:
             return SourceRef(commissioner_name, report=report)
         if found:
             return SourceRef(found.organization, report=report or found.report, person=found.person)
-        hit = self._first_org((_RE_REGISTRY_BIJ, _RE_REGISTRY_SUBJ, _RE_REGISTRY_INV), sentence)
+        hit = self._first_org((_RE_REGISTRY_BIJ, _RE_REGISTRY_SUBJ, _RE_REGISTRY_INV), sentence, words)
         if hit:
             return SourceRef(hit[0], report=report)
-        hit = self._first_org((_RE_ATTRIBUTION_ORG,), sentence)
+        hit = self._first_org((_RE_ATTRIBUTION_ORG,), sentence, words)
         if hit:
             return SourceRef(hit[0], report=report)
-        hit = self._first_org((_RE_PUBLISHED_IN, _RE_BRON), sentence)
+        hit = self._first_org((_RE_PUBLISHED_IN, _RE_BRON), sentence, words)
         if hit:
             return SourceRef(hit[0], report=report, strength="quote")
         for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN):
-            m = rx.search(sentence)
+            m = rx.search(sentence) if _may(rx, words) else None
             if m:
                 org = self._org(m)
                 if org:
                     return SourceRef(org, report=report, person=m.group("person").strip(), strength="quote")
-        for m in _RE_SPEECH.finditer(sentence):
+        for m in _RE_SPEECH.finditer(sentence) if _may(_RE_SPEECH, words) else ():
             person = m.group("person").strip()
             employer = self.people.get(person) or self.people.get(person.split()[-1])
             if employer:
@@ -573,7 +611,8 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
     """
     sents = sentences(doc)
     texts = sentence_texts(doc)
-    own = [tracker.sentence_source(t, a) for t, a in zip(texts, _anchored(doc_text(doc), sents, texts))]
+    words = _words_per_sentence(doc_text(doc), sents, texts)
+    own = [tracker.sentence_source(t, w) for t, w in zip(texts, words)]
     # 'Dat blijkt uit onderzoek van X.' names the source of the sentence before it
     for k in range(1, len(sents)):
         if own[k] and own[k - 1] is None and _RE_BACKWARD.search(texts[k]):
@@ -623,7 +662,7 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         if target.sample_size is None:
             target.sample_size = _sample(sents[k], text)
         if target.name is None and sent_study[k] is None:
-            named = _RE_REPORT.search(text)  # 'Voor het State of CX Maturity Report 2021 werden ... ondervraagd'
+            named = _RE_REPORT.search(text) if _may(_RE_REPORT, words[k]) else None  # 'Voor het State of CX Maturity Report 2021 werden ... ondervraagd'
             if named:
                 target.name = report_name(named)
     for study in studies:
