@@ -52,13 +52,34 @@ def _word_index(doc: Doc, sent: Span) -> dict[str, list[int]]:
     return index
 
 
-_FIRST_WORDS = {table: [(p, p.split()[0]) for p in YEARS[table]] for table in ("relative", "previous_of_explicit", "next_of_explicit", "year_on_year")}
+_PHRASE_TABLES = ("relative", "previous_of_explicit", "next_of_explicit", "year_on_year")
+
+
+# a phrase can stand in a sentence only if its longest word does, as a substring of the lower-cased text
+_LONGEST = {table: [(p, max(p.split(), key=len)) for p in YEARS[table]] for table in _PHRASE_TABLES}
+_RE_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
+def _low_text(doc: Doc, sent: Span) -> str:
+    """The span's text lower-cased, once per span: a substring test on it says cheaply that a
+    word or a year cannot be among its tokens (a token's ``lower_`` is its text lower-cased)."""
+    key = ("cx_low_text", sent.start, sent.end)
+    low = doc.user_data.get(key)
+    if low is None:
+        low = doc.user_data[key] = doc_text(doc)[sent.start_char : sent.end_char].lower()
+    return low
 
 
 def _present(doc: Doc, sent: Span, table: str) -> list[str]:
-    """The phrases of a table whose first word the sentence has, in the table's order."""
+    """The phrases of a table that may stand in the sentence (its first word is one of the
+    sentence's words; its longest word is in its text), in the table's order. Callers find
+    where each stands with ``_phrase_positions``."""
+    low = _low_text(doc, sent)
+    maybe = [p for p, longest in _LONGEST[table] if longest in low]
+    if not maybe:
+        return []
     index = _word_index(doc, sent)
-    return [p for p, first in _FIRST_WORDS[table] if first in index]
+    return [p for p in maybe if p.split()[0] in index]
 
 
 def _phrase_positions(doc: Doc, sent: Span, phrase: str) -> list[int]:
@@ -111,8 +132,10 @@ def year_expressions(
     paragraph) was about, which 'een jaar later' / 'het jaar daarvoor' count from when
     the sentence itself names no year."""
     out: list[YearExpr] = []
-    for k, low in enumerate(sent_lowers(doc, sent)):
-        if len(low) != 4 or not low.isdigit():  # years are four digits: skip the rest cheaply
+    # years are four digits (``pipeline.nlp``): a sentence without four digits in a row has none
+    lows = sent_lowers(doc, sent) if _RE_FOUR_DIGITS.search(_low_text(doc, sent)) else []
+    for k, low in enumerate(lows):
+        if len(low) != 4 or not low.isdigit():
             continue
         tok = doc[sent.start + k]
         if tok._.numform == "year":
@@ -305,7 +328,7 @@ OPENER_TOKENS = 8  # 'In het tweede kwartaal van 2017 ...': a year this near the
 
 def _respectively(doc: Doc, sent: Span, exprs: list[YearExpr], starts: list[int]) -> dict[int, int]:
     """'in 2018, 2019 en 2021 ... respectievelijk 44%, 50% en 52%': figures and years pair in order."""
-    if "respectievelijk" not in sent_lowers(doc, sent):
+    if "respectievelijk" not in _low_text(doc, sent) or "respectievelijk" not in sent_lowers(doc, sent):
         return {}
     points = [x.year for x in exprs if x.role == "point" and doc[x.token]._.numform == "year"]
     if len(points) < 2 or len(points) != len(starts):
