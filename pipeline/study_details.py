@@ -15,7 +15,7 @@ import re
 from spacy.tokens import Doc
 
 from pipeline.corpus_studies import clean_name, local_study_id
-from pipeline.nlp import sent_of, sentences
+from pipeline.nlp import sent_of, sentence_texts, sentences
 from pipeline.rules import load_rules
 from pipeline.studies import ArticleStudies, Study
 from schemas.records import check_year
@@ -23,6 +23,8 @@ from schemas.records import check_year
 TABLES = load_rules("study_details").tables
 
 _METHODS = [(method, [re.compile(rx) for rx in rxs]) for method, rxs in TABLES["methods"].items()]
+# all of them at once: one scan says whether a sentence states any method (most state none)
+_ANY_METHOD = re.compile("|".join(f"(?:{rx.pattern})" for _m, rxs in _METHODS for rx in rxs))
 _POP_NOUNS = sorted(TABLES["population_nouns"], key=len, reverse=True)
 _GENERIC = {w.lower() for w in TABLES["generic_participants"]}
 _CUE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(TABLES["sample_cues"], key=len, reverse=True)) + r")\b", re.I)
@@ -39,6 +41,8 @@ def method_of(sentences: list[str]) -> str | None:
     """The first method a sentence states, the methods tried in table order per sentence."""
     for sentence in sentences:
         low = sentence.lower()
+        if not _ANY_METHOD.search(low):
+            continue
         for method, rxs in _METHODS:
             if any(rx.search(low) for rx in rxs):
                 return method
@@ -96,6 +100,7 @@ def describe_studies(
     from the sentences of the figures it governs.
     """
     sents = sentences(doc)
+    sent_texts = sentence_texts(doc)
     sent_index = {s.start: k for k, s in enumerate(sents)}
     governed: dict[int, list[int]] = {}
     n_figures: dict[int, int] = {}
@@ -112,7 +117,7 @@ def describe_studies(
     used: set[str] = set()
     for study in found.studies:
         order = list(dict.fromkeys(study.sentences + governed.get(id(study), [])))
-        texts = [sents[k].text for k in order]
+        texts = [sent_texts[k] for k in order]
         year = _in_range(study.year)
         link_year = year if year is not None else _in_range(published_year)
         name = clean_name(study.name)
