@@ -66,8 +66,11 @@ def atomic_write_lines(path: Path, records: Iterable) -> int:
 
 
 def atomic_write_json(path: Path, obj) -> None:
+    # json.dumps, not json.dump: dump streams through the pure-Python encoder (6x slower on a
+    # cache file); the text written is the same
+    text = json.dumps(obj, ensure_ascii=False)
     with atomic_writer(path) as fh:
-        json.dump(obj, fh, ensure_ascii=False)
+        fh.write(text)
 
 
 def iter_jsonl(path: Path, missing_ok: bool = False) -> Iterator[dict]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from pipeline.formats.base import ArticleError, Document
 
+# control characters other than line breaks and tabs (\t \n \v \f \r are 0x09-0x0d)
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BM", b"RIFF", b"\x00\x00\x01\x00")
 
 
@@ -27,7 +31,7 @@ def decode(data: bytes) -> tuple[str, str]:
             ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(8, len(text) // 100):
         raise ArticleError("binary", f"{controls} control characters: this is not running text")
     if not text.strip():
