@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy
 
 import spacy
-from spacy.attrs import LOWER, NORM, SENT_START
+from spacy.attrs import IS_PUNCT, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
@@ -323,6 +323,126 @@ def _free_words(tokens: list[dict]) -> set[str] | None:
     return words
 
 
+# the token attributes a fixed pattern may test, as columns of ``Doc.to_array``
+_FIXED_ATTRS = {"LOWER": 0, "NORM": 1, "TEXT": 2, "IS_PUNCT": 3, "IS_SENT_START": 4}
+_FIXED_COLUMNS = [LOWER, NORM, ORTH, IS_PUNCT, SENT_START]
+
+
+@dataclass
+class _Fixed:
+    """A pattern of fixed length (no ``OP``) with a numeral slot, tested directly at each
+    numeral token its slot accepts: the same matches as spaCy's Matcher, without trying the
+    pattern at every token. ``checks[j]``: (column, operator, value) tests of token j."""
+
+    key: int
+    slot: int  # index of the numeral slot in the pattern
+    norms: frozenset[int]
+    checks: list[list[tuple[int, str, object]]]
+
+    @classmethod
+    def compile(cls, vocab, key: int, pattern: list[dict]) -> _Fixed | None:
+        """None when the pattern needs the Matcher: an operator, or a test this does not know."""
+        slot = _numeral_slot(pattern)
+        if slot is None or any("OP" in tok for tok in pattern):
+            return None
+        checks = []
+        for tok in pattern:
+            tests: list[tuple[int, str, object]] = []
+            for attr, value in tok.items():
+                col = _FIXED_ATTRS.get(attr)
+                if col is None:
+                    return None
+                if col >= 3:  # IS_PUNCT: the flag; IS_SENT_START: the Matcher reads sent_start == 1 as true
+                    if not isinstance(value, bool):
+                        return None
+                    tests.append((col, "start" if col == 4 else "eq", int(value)))
+                elif isinstance(value, str):
+                    tests.append((col, "eq", vocab.strings.add(value)))
+                elif isinstance(value, dict) and value and set(value) <= {"IN", "NOT_IN", "REGEX"}:
+                    for op, v in value.items():
+                        if op == "REGEX":
+                            tests.append((col, "regex", re.compile(v)))
+                        else:
+                            tests.append((col, op, frozenset(vocab.strings.add(w) for w in v)))
+                else:
+                    return None
+            checks.append(tests)
+        return cls(key, slot[0], frozenset(vocab.strings.add(n) for n in slot[1]), checks)
+
+    def probe(self) -> tuple[int, int, frozenset[int]] | None:
+        """(offset from the slot, column, accepted values) of a neighbour's word test, the
+        cheap first test that rules out most numerals: the next token's, else the one before."""
+        for offset in (1, -1):
+            j = self.slot + offset
+            if 0 <= j < len(self.checks):
+                for col, op, value in self.checks[j]:
+                    if op == "eq" and col < 3:
+                        return offset, col, frozenset({value})
+                    if op == "IN":
+                        return offset, col, value
+        return None
+
+    def match_at(self, cols: list[list[int]], q: int, strings) -> tuple[int, int, int] | None:
+        """The match with its slot at numeral token q, if the pattern matches there."""
+        start = q - self.slot
+        if start < 0 or start + len(self.checks) > len(cols[0]):
+            return None
+        for j, tests in enumerate(self.checks):
+            if not _passes(cols, start + j, tests, strings):
+                return None
+        return self.key, start, start + len(self.checks)
+
+
+class _FixedIndex:
+    """The fixed patterns by their slot's NORM and a neighbour's word, so that each numeral
+    token is tried only against the patterns that can match there."""
+
+    def __init__(self, patterns: list[_Fixed]) -> None:
+        self.probes: dict[tuple[int, int], dict[int, list[_Fixed]]] = {}  # (offset, column) -> value -> patterns
+        self.plain: list[_Fixed] = []  # no neighbour's word to test first
+        for f in patterns:
+            probe = f.probe()
+            if probe is None:
+                self.plain.append(f)
+            else:
+                offset, col, values = probe
+                table = self.probes.setdefault((offset, col), {})
+                for v in values:
+                    table.setdefault(v, []).append(f)
+
+    def matches(self, cols: list[list[int]], slots: list[tuple[int, int]], strings) -> list[tuple[int, int, int]]:
+        out = []
+        n = len(cols[0])
+        for q, norm in slots:
+            tried = [f for f in self.plain if norm in f.norms]
+            for (offset, col), table in self.probes.items():
+                if 0 <= q + offset < n:
+                    tried += [f for f in table.get(cols[col][q + offset], ()) if norm in f.norms]
+            for f in tried:
+                found = f.match_at(cols, q, strings)
+                if found is not None:
+                    out.append(found)
+        return out
+
+
+def _passes(cols: list[list[int]], i: int, tests: list[tuple[int, str, object]], strings) -> bool:
+    for col, op, value in tests:
+        v = cols[col][i]
+        if op == "eq":
+            ok = v == value
+        elif op == "IN":
+            ok = v in value
+        elif op == "NOT_IN":
+            ok = v not in value
+        elif op == "start":
+            ok = (v == 1) == bool(value)
+        else:  # regex: searched in the attribute's string, as spaCy's REGEX predicate does
+            ok = value.search(strings[v]) is not None
+        if not ok:
+            return False
+    return True
+
+
 @dataclass
 class _Group:
     """Patterns whose matches lie within [q - before, q + after] of a token q their numeral
@@ -353,7 +473,9 @@ class KindRules:
     slot, plus any run of the words its unbounded tokens (``*``) accept. Patterns are
     grouped by that reach (most start at their numeral and end a token or two later),
     one matcher per group. A pattern with no numeral slot, or with an unbounded token
-    that is not a word list, is matched over the whole document.
+    that is not a word list, is matched over the whole document. A pattern of fixed
+    length (no ``OP``; most of them) needs no matcher at all: it is tested at each numeral
+    token its slot accepts, first against the neighbouring word it names (``_FixedIndex``).
     """
 
     def __init__(self, vocab, patterns: list[dict], spans_key: str) -> None:
@@ -361,10 +483,17 @@ class KindRules:
         self.labels: dict[int, tuple[str, str]] = {}
         groups: dict[tuple[int, int], list[tuple[str, list[dict], tuple]]] = {}
         self.whole = Matcher(vocab, validate=True)
+        self.fixed: list[_Fixed] = []
+        self.strings = vocab.strings
         for entry in patterns:
             label, rule_id, pattern = entry["label"], entry.get("id", ""), entry["pattern"]
             key = repr((label, rule_id))
             self.labels[vocab.strings.add(key)] = (label, rule_id)
+            Matcher(vocab, validate=True).add(key, [pattern])  # a pattern spaCy refuses fails here, as in the Matcher
+            fixed = _Fixed.compile(vocab, vocab.strings.add(key), pattern)
+            if fixed is not None:
+                self.fixed.append(fixed)
+                continue
             shape = self._shape(pattern)
             if shape is None:
                 self.whole.add(key, [pattern])
@@ -388,7 +517,10 @@ class KindRules:
                     free_after={vocab.strings.add(w) for sh in shapes for w in sh[4]},
                 )
             )
-        self.norm_ids = numpy.array(sorted({n for g in self.groups for n in g.norms}), dtype="uint64")
+        self.fixed_index = _FixedIndex(self.fixed)
+        self.norm_ids = numpy.array(
+            sorted({n for g in self.groups for n in g.norms} | {n for f in self.fixed for n in f.norms}), dtype="uint64"
+        )
 
     @staticmethod
     def _shape(pattern: list[dict]) -> tuple | None:
@@ -408,10 +540,13 @@ class KindRules:
 
     def __call__(self, doc: Doc) -> Doc:
         found: set[tuple[int, int, int]] = set(self.whole(doc)) if len(self.whole) else set()
-        if len(doc) and self.groups:
-            arr = doc.to_array([NORM, LOWER])
-            norms, lowers = arr[:, 0], arr[:, 1].tolist()
+        if len(doc) and (self.groups or self.fixed):
+            arr = doc.to_array(_FIXED_COLUMNS)
+            norms = arr[:, 1]
+            cols = arr.T.tolist()
+            lowers = cols[0]
             slots = [(int(q), int(norms[q])) for q in numpy.flatnonzero(numpy.isin(norms, self.norm_ids))]
+            found.update(self.fixed_index.matches(cols, slots, self.strings))
             for group in self.groups:
                 windows = [_window(lowers, q, group) for q, norm in slots if norm in group.norms]
                 for start, end in _merged(windows):
