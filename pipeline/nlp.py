@@ -425,6 +425,31 @@ class _FixedIndex:
         return out
 
 
+def _optional_variants(pattern: list[dict], most: int = 16) -> list[list[dict]]:
+    """A pattern whose operators are all bounded ('?', '{n}', '{m,n}') as the fixed patterns it
+    stands for (each such token repeated as many times as it may be): the Matcher returns
+    every match of each, so the union is the same. Empty when it has an unbounded operator
+    or '!', or more than ``most`` variants."""
+    variants: list[list[dict]] = [[]]
+    for tok in pattern:
+        op = tok.get("OP")
+        bare = {k: v for k, v in tok.items() if k != "OP"}
+        if op is None or op == "1":
+            counts = [1]
+        elif op == "?":
+            counts = [0, 1]
+        else:
+            m = re.fullmatch(r"\{(\d+)(?:(,)(\d+))?\}", op)
+            if not m:
+                return []
+            low = int(m.group(1))
+            counts = list(range(low, int(m.group(3)) + 1)) if m.group(2) else [low]
+        variants = [v + [bare] * k for k in counts for v in variants]
+        if not variants or len(variants) > most:
+            return []
+    return variants
+
+
 def _passes(cols: list[list[int]], i: int, tests: list[tuple[int, str, object]], strings) -> bool:
     for col, op, value in tests:
         v = cols[col][i]
@@ -474,8 +499,9 @@ class KindRules:
     grouped by that reach (most start at their numeral and end a token or two later),
     one matcher per group. A pattern with no numeral slot, or with an unbounded token
     that is not a word list, is matched over the whole document. A pattern of fixed
-    length (no ``OP``; most of them) needs no matcher at all: it is tested at each numeral
-    token its slot accepts, first against the neighbouring word it names (``_FixedIndex``).
+    length needs no matcher at all: it is tested at each numeral token its slot accepts,
+    first against the neighbouring word it names (``_FixedIndex``); a pattern whose
+    operators are bounded ('?', '{m,n}') is tested as the fixed patterns it stands for.
     """
 
     def __init__(self, vocab, patterns: list[dict], spans_key: str) -> None:
@@ -490,9 +516,9 @@ class KindRules:
             key = repr((label, rule_id))
             self.labels[vocab.strings.add(key)] = (label, rule_id)
             Matcher(vocab, validate=True).add(key, [pattern])  # a pattern spaCy refuses fails here, as in the Matcher
-            fixed = _Fixed.compile(vocab, vocab.strings.add(key), pattern)
-            if fixed is not None:
-                self.fixed.append(fixed)
+            variants = [_Fixed.compile(vocab, vocab.strings.add(key), v) for v in _optional_variants(pattern)]
+            if variants and all(f is not None for f in variants):
+                self.fixed += variants
                 continue
             shape = self._shape(pattern)
             if shape is None:
