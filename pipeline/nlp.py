@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy
 
 import spacy
-from spacy.attrs import IS_PUNCT, LOWER, NORM, ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
@@ -71,19 +71,24 @@ def cx_sentences(doc: Doc) -> Doc:
     closers = {'"', "”", "’", "'", ")", "»"}
     enders = {".", "!", "?", "…", "..", "..."}
     starts = numpy.full(len(doc), -1, dtype="int32")  # -1: not a start, 1: a start
-    for i, tok in enumerate(doc):
+    # one pass over the tokens (each Token object is made once), then plain lists
+    texts = [t.text for t in doc]
+    spaces = [t.whitespace_ for t in doc]
+    is_space = doc.to_array(IS_SPACE).tolist()
+    for i in range(len(texts)):
         if i == 0:
             starts[i] = 1
             continue
-        prev = doc[i - 1]
-        if tok.is_space:
+        if is_space[i]:
             continue
-        if "\n" in prev.text or "\n" in prev.whitespace_:
+        prev = texts[i - 1]
+        if "\n" in prev or "\n" in spaces[i - 1]:
             starts[i] = 1
-        elif prev.text in enders or (prev.text in closers and i >= 2 and doc[i - 2].text in enders):
+        elif prev in enders or (prev in closers and i >= 2 and texts[i - 2] in enders):
             # a new sentence starts with a capital, a digit or an opening quote
-            first = tok.text[:1]
-            if (first.isupper() or first.isdigit() or first in "\"“‘'(•–-") and tok.text not in closers:
+            text = texts[i]
+            first = text[:1]
+            if (first.isupper() or first.isdigit() or first in "\"“‘'(•–-") and text not in closers:
                 starts[i] = 1
     if len(doc):
         # spaCy stores -1 (not a start) wrapped in a uint64 array
