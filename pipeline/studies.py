@@ -320,6 +320,35 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True, places: bo
     return out
 
 
+# a web address: a word holding a domain, or a URL (a domain can only be matched from the
+# start of its word, so the look-behind changes no match and skips every other position)
+_RE_URL = re.compile(r"(?<!\S)\S+\.(?:nl|com|io|org|net|be|eu)\S*|https?://\S+|www\.\S+")
+# where a verb of speech starts: every pattern that opens with one can only match there
+_RE_SPEECH_START = re.compile(_start(SOURCES["speech_verbs"]))
+_SPEECH_WORDS = all(re.fullmatch(r"\w+", v) for v in SOURCES["speech_verbs"])
+
+
+def _speech_starts(text: str) -> list[int] | None:
+    """The offsets where a verb of speech starts (found in one scan), or None when a verb is
+    not a plain word (then a verb could start inside another's match: scan as usual)."""
+    return [m.start() for m in _RE_SPEECH_START.finditer(text)] if _SPEECH_WORDS else None
+
+
+def _matches_at(rx: re.Pattern, text: str, starts: list[int] | None):
+    """``rx.finditer(text)`` for a pattern that can only match at ``starts``: the same matches,
+    tried at those offsets alone (leftmost first, none overlapping the one before)."""
+    if starts is None:
+        yield from rx.finditer(text)
+        return
+    end = 0
+    for p in starts:
+        if p >= end:
+            m = rx.match(text, p)
+            if m:
+                yield m
+                end = max(m.end(), p + 1)
+
+
 @dataclass
 class SourceTracker:
     """Finds each sentence's source and carries it to the figures that follow."""
@@ -331,12 +360,13 @@ class SourceTracker:
 
     @classmethod
     def for_text(cls, text: str) -> SourceTracker:
-        no_urls = re.sub(r"\S+\.(?:nl|com|io|org|net|be|eu)\S*|https?://\S+|www\.\S+", " ", text)
+        no_urls = _RE_URL.sub(" ", text)
         lower_words = {w for w in re.findall(r"\b[a-zà-ÿ][\w\-]+\b", no_urls)}
         tracker = cls(lower_words=lower_words)
         # people the article quotes by full name ('stelt Van Belleghem', 'zegt Jan Bakker'): a name
         # that is one of them, or ends in one, is a person wherever it stands
-        for m in _RE_SPEAKER.finditer(text):
+        verbs = _speech_starts(text)
+        for m in _matches_at(_RE_SPEAKER, text, verbs):
             name = m.group("person").strip()
             if len(name.split()) >= 2 and not any(w in _ORG_WORDS for w in name.split()):
                 tracker.speakers.add(name)
@@ -353,7 +383,7 @@ class SourceTracker:
             ):
                 tracker.surnames.add(last)
         for rx in (_RE_SPEECH_BIJ, _RE_SPEECH_VAN, _RE_PERSON_DASH, _RE_SPEECH_DIE):
-            for m in rx.finditer(text):
+            for m in rx.finditer(text) if rx is _RE_PERSON_DASH else _matches_at(rx, text, verbs):
                 org = clean_org(m.group("org"), lower_words)
                 person = m.group("person").strip()
                 if org:

@@ -60,3 +60,29 @@ def test_indexes_equal_a_scan_of_every_token(text: str) -> None:
     assert [(s.start, s.end) for s in sentences(doc)] == [(s.start, s.end) for s in doc.sents]
     assert numeral_tokens(doc) == [t.i for t in doc if t._.numform is not None]
     assert quantity_tokens(doc) == [t.i for t in doc if t._.num is not None]
+
+
+SPEECH = [
+    "„We zien het elke dag”, zegt Jan de Vries, directeur bij Klantpeil. Volgens Marit Bos van Peilwijzer klopt dat.",
+    "zegt zegt Anna Smit, die Servicewijzer samen met Kees Jansen leidt; stelde Piet Verhoeven, woordvoerder van de ACM.",
+    "Zie www.klantpeil.nl of https://voorbeeld.be/rapport (https://x.com/a) en mail info@bureau.nl. Een .nl-domein.",
+]
+
+
+@pytest.mark.parametrize("text", SPEECH + TEXTS + [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))])
+def test_attribution_shortcuts_equal_a_plain_scan(text: str) -> None:
+    """The speech patterns tried only where a verb of speech starts, the web-address pattern
+    anchored at word starts, and the pattern words found once per article: each the same as
+    the plain scan."""
+    import re
+
+    from pipeline import studies as st
+
+    starts = st._speech_starts(text)
+    for rx in (st._RE_SPEAKER, st._RE_SPEECH_BIJ, st._RE_SPEECH_VAN, st._RE_SPEECH_DIE):
+        assert [m.span() for m in st._matches_at(rx, text, starts)] == [m.span() for m in rx.finditer(text)]
+    plain_url = r"\S+\.(?:nl|com|io|org|net|be|eu)\S*|https?://\S+|www\.\S+"
+    assert st._RE_URL.sub(" ", text) == re.sub(plain_url, " ", text)
+    doc = get_nlp()(text)
+    sents, texts = sentences(doc), [s.text for s in sentences(doc)]
+    assert st._words_per_sentence(text, sents, texts) == [st.words_in(t) for t in texts]
