@@ -90,7 +90,12 @@ _FIRST_WORDS = (
     _WORD_ATOMS.split("|") + list(_FRACTION_WORDS) + list(_HALF_WORDS) + list(_MULTIPLY_WORDS)
     + ["de", "een", "één", "eén", "dubbel", "anderhalf"]
 )
-_FIRST = r"(?<!\w)(?=[\d+\-−–" + "".join(sorted({re.escape(w[0].lower()) for w in _FIRST_WORDS})) + "])"
+_FIRST = (
+    r"(?<!\w)(?=[\d+\-−–" + "".join(sorted({re.escape(w[0].lower()) for w in _FIRST_WORDS})) + "])"
+    # ... and then the whole first word, once, rather than each alternative trying its own
+    # number words there (most Dutch words start with one of those letters): 2x faster again
+    + r"(?=[\d+\-−–]|(?:" + "|".join(sorted({re.escape(w.lower()) for w in _FIRST_WORDS}, key=len, reverse=True)) + "))"
+)
 
 _NUMERAL_RE = re.compile(
     _FIRST
