@@ -17,7 +17,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from pipeline.candidates import find_candidates
-from pipeline.nlp import clause_bounds, doc_text, get_nlp, sent_lowers, sent_of, sent_text
+from pipeline.nlp import clause_bounds, doc_text, get_nlp, sent_lowers, sent_of, sent_text, token_lowers
 from pipeline.rules import load_rules
 from schemas.records import INDEX_MAX, INDEX_MIN, SCORE_SCALES
 
@@ -331,7 +331,8 @@ def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> 
     """The KPI a percentage, duration or score is the value of, else None."""
     sent = sent_of(doc, start)
     c0, c1 = clause_bounds(sent, start)
-    clause = doc[c0:c1].text.lower()
+    span = doc[c0:c1]
+    clause = doc_text(doc)[span.start_char : span.end_char].lower()  # Span.text, without joining its tokens
     if kind in ("percentage", "score", "duration"):
         for metric, regexes in _CLAUSE_RULES:
             if all(r.search(clause) for r in regexes):
@@ -363,7 +364,7 @@ def metric_for(doc: Doc, kind: str, start: int, end: int, terms: list[Term]) -> 
                     ):
                         return None
                     return t.metric
-            if doc[j].lower_ not in _LINK_WORDS:
+            if token_lowers(doc)[j] not in _LINK_WORDS:
                 break
             j -= 1
     return None

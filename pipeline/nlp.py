@@ -218,13 +218,30 @@ def sent_text(doc: Doc, i: int) -> str:
     return sentence_texts(doc)[_sent_owner(doc)[i]]
 
 
+def token_lowers(doc: Doc) -> list[str]:
+    """Every token's ``lower_``, read once per doc: the rules compare words by index, and a
+    list lookup is much cheaper than making a Token object for each look."""
+    lows = doc.user_data.get("cx_token_lowers")
+    if lows is None:
+        lows = doc.user_data["cx_token_lowers"] = [t.lower_ for t in doc]
+    return lows
+
+
+def token_texts(doc: Doc) -> list[str]:
+    """Every token's ``text``, read once per doc (see ``token_lowers``)."""
+    texts = doc.user_data.get("cx_token_texts")
+    if texts is None:
+        texts = doc.user_data["cx_token_texts"] = [t.text for t in doc]
+    return texts
+
+
 def sent_lowers(doc: Doc, sent: Span) -> list[str]:
     """Lower-cased tokens of a sentence, computed once per sentence (the year
     rules look up dozens of phrases in every sentence)."""
     key = ("cx_lowers", sent.start, sent.end)
     lows = doc.user_data.get(key)
     if lows is None:
-        lows = doc.user_data[key] = [t.lower_ for t in sent]
+        lows = doc.user_data[key] = token_lowers(doc)[sent.start : sent.end]
     return lows
 
 
@@ -661,12 +678,12 @@ MAX_CLAUSE = 60  # tokens each way: a clause is never longer; keeps run-on 'sent
 
 def clause_bounds(sent: Span, i: int) -> tuple[int, int]:
     """Token range [start, end) of the clause around token i (split at , ; : and dashes)."""
-    doc = sent.doc
+    texts = token_texts(sent.doc)
     floor, ceil = max(sent.start, i - MAX_CLAUSE), min(sent.end, i + MAX_CLAUSE)
     start = i
-    while start > floor and doc[start - 1].text not in CLAUSE_BREAKS:
+    while start > floor and texts[start - 1] not in CLAUSE_BREAKS:
         start -= 1
     end = i + 1
-    while end < ceil and doc[end].text not in CLAUSE_BREAKS:
+    while end < ceil and texts[end] not in CLAUSE_BREAKS:
         end += 1
     return start, end

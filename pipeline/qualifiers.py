@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from pipeline.nlp import token_lowers
 from pipeline.rules import load_rules
 
 QUAL = load_rules("qualifiers").tables
@@ -26,7 +27,8 @@ def qualifier_for(doc: Doc, start: int, end: int) -> str | None:
     # 'de helft' carries its article inside the mention; emphasis words may stand between,
     # or be part of the phrase itself ('tot wel 30 procent', 'een kleine 40 procent')
     lo = max(0, start - _QUAL_LOOKBACK)
-    lows = [t.lower_ for t in doc[lo:start]]
+    all_lows = token_lowers(doc)
+    lows = all_lows[lo:start]
     ends = [len(lows)]  # candidate phrase ends, as indices into lows
     while ends[-1] > 0 and lows[ends[-1] - 1] in QUAL_SKIP and lows[ends[-1] - 1] not in ("meer", "minder"):
         ends.append(ends[-1] - 1)
@@ -37,6 +39,6 @@ def qualifier_for(doc: Doc, start: int, end: int) -> str | None:
                 return qual
     for words, qual in _QUAL_AFTER:
         n = len(words)
-        if end + n <= len(doc) and [t.lower_ for t in doc[end : end + n]] == words:
+        if end + n <= len(doc) and all_lows[end : end + n] == words:
             return qual
     return None

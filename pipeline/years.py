@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from pipeline.nlp import CLAUSE_BREAKS as _CLAUSE_BREAKS
 from pipeline.nlp import clause_bounds
 from pipeline.qualifiers import QUAL_SKIP
-from pipeline.nlp import doc_text, numeral_tokens, paragraph_numbers, sent_lowers, sent_of, sentences
+from pipeline.nlp import doc_text, numeral_tokens, paragraph_numbers, sent_lowers, sent_of, sentences, token_lowers, token_texts
 from pipeline.rules import load_rules
 
 YEARS = load_rules("years").tables
@@ -111,12 +111,12 @@ def _base_marker(doc: Doc, i: int, sent: Span) -> int | None:
     clause break between ('Vergeleken met de 47.207 klachten in 2013')."""
     floor = max(sent.start, i - BASE_REACH)
     for s in range(i - 1, floor - 1, -1):
-        if doc[s].text in _CLAUSE_BREAKS:
+        if token_texts(doc)[s] in _CLAUSE_BREAKS:
             return None
         for marker in YEARS["base_markers"]:
             words = marker.split()
             n = len(words)
-            if s + n <= i and [t.lower_ for t in doc[s : s + n]] == words:
+            if s + n <= i and token_lowers(doc)[s : s + n] == words:
                 return s
     return None
 
