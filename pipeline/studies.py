@@ -201,6 +201,8 @@ _NEEDS: dict[re.Pattern, frozenset[str]] = {
     _RE_SPEECH: _lower(SOURCES["speech_verbs"] + SOURCES["org_attribution_verbs"]),
     _RE_PARTNER: frozenset({"samen met", "in samenwerking met"}),
     _RE_REPORT: _lower(_REPORT_NOUNS + SOURCES["title_compound_endings"]),
+    # 'onderzoek van X' needs a cue or a report's title before 'van' (``_cue_van``)
+    _RE_VAN_ORG: _lower(SOURCES["cue_nouns"] + SOURCES["people_cues"] + SOURCES["role_cues"] + SOURCES["title_compound_endings"]),
 }
 # every reading of a sentence's attribution needs one of these
 _ANCHORS = _lower(
@@ -501,7 +503,7 @@ class SourceTracker:
         executor = self._first_org((_RE_EXECUTOR,), sentence, words)
         if executor and executor[0] != commissioner_name:
             return SourceRef(executor[0], report=report, commissioner=commissioner_name)
-        found = self._cue_van(sentence)
+        found = self._cue_van(sentence) if _may(_RE_VAN_ORG, words) else None
         if found and found.organization != commissioner_name:
             return SourceRef(found.organization, report=report or found.report, person=found.person, commissioner=commissioner_name)
         hit = self._first_org(
