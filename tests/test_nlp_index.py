@@ -86,3 +86,13 @@ def test_attribution_shortcuts_equal_a_plain_scan(text: str) -> None:
     doc = get_nlp()(text)
     sents, texts = sentences(doc), [s.text for s in sentences(doc)]
     assert st._words_per_sentence(text, sents, texts) == [st.words_in(t) for t in texts]
+
+
+def test_bounded_operators_become_the_fixed_patterns_they_stand_for() -> None:
+    from pipeline.nlp import _optional_variants
+
+    num, word = {"NORM": "num_digits"}, {"LOWER": "procent"}
+    assert _optional_variants([num, {"LOWER": "ruim", "OP": "?"}, word]) == [[num, word], [num, {"LOWER": "ruim"}, word]]
+    assert _optional_variants([num, {"LOWER": "x", "OP": "{1,2}"}]) == [[num, {"LOWER": "x"}], [num, {"LOWER": "x"}, {"LOWER": "x"}]]
+    assert _optional_variants([num, {"LOWER": "x", "OP": "*"}]) == []  # unbounded: left to the Matcher
+    assert _optional_variants([num] + [{"LOWER": "x", "OP": "?"}] * 5) == []  # 32 variants: too many
