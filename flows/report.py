@@ -500,8 +500,9 @@ if(!(f.k<0&&f.m<0&&f.y<0&&f.s<0)){const D=await facets();const n=META.n_mentions
 for(let i=0;i<n;i++){const km=D.k[i];if(f.k>=0&&(km>>4)!==f.k)continue;if(f.m>=0&&(km&15)!==f.m)continue;if(f.y>=0&&D.y[i]!==f.y)continue;if(f.s>=0&&D.s[i]!==f.s)continue;out[c++]=i}
 idx=out.subarray(0,c)}
 if(msort!==null)idx=idx?await ordered(idx):await perm(msort,mdir);
-result=idx;document.getElementById('morder').textContent=msort===null?'by kind, metric, then article':'by '+mlabel.trim()+(mdir>0?', ascending':', descending')+' (none last)';
-await showMentions();}
+result=idx;await showMentions();
+// the order is named once its rows are on the page (the first sort by article or value loads data/sort.js)
+document.getElementById('morder').textContent=msort===null?'by kind, metric, then article':'by '+mlabel.trim()+(mdir>0?', ascending':', descending')+' (none last)';}
 window.cxApply=cxApply;
 document.querySelectorAll('.filters select').forEach(s=>s.addEventListener('change',()=>{const t=performance.now();cxApply().then(()=>{window.cxLastFilterMs=performance.now()-t})}));
 window.cxReady=Promise.all([showMentions(),showArticles()]);
