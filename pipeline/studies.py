@@ -201,6 +201,8 @@ _NEEDS: dict[re.Pattern, frozenset[str]] = {
     _RE_SPEECH: _lower(SOURCES["speech_verbs"] + SOURCES["org_attribution_verbs"]),
     _RE_PARTNER: frozenset({"samen met", "in samenwerking met"}),
     _RE_REPORT: _lower(_REPORT_NOUNS + SOURCES["title_compound_endings"]),
+    _RE_DATING: _lower(SOURCES["dating_phrases"]),
+    _RE_SAMPLE: _lower(SOURCES["sample_verbs"]),
     # 'onderzoek van X' needs a cue or a report's title before 'van' (``_cue_van``)
     _RE_VAN_ORG: _lower(SOURCES["cue_nouns"] + SOURCES["people_cues"] + SOURCES["role_cues"] + SOURCES["title_compound_endings"]),
 }
@@ -697,11 +699,11 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
         target = sent_study[k] or current or (studies[0] if len(studies) == 1 else None)
         if target is None:
             continue
-        if target.year is None and _RE_DATING.search(text) and not _RE_EARLIER.search(text):
+        if target.year is None and _may(_RE_DATING, words[k]) and _RE_DATING.search(text) and not _RE_EARLIER.search(text):
             years = years_of_sentence(sents[k])
             if len(set(years)) == 1:
                 target.year = years[0]
-        if target.sample_size is None:
+        if target.sample_size is None and _may(_RE_SAMPLE, words[k]):
             target.sample_size = _sample(sents[k], text)
         if target.name is None and sent_study[k] is None:
             named = _RE_REPORT.search(text) if _may(_RE_REPORT, words[k]) else None  # 'Voor het State of CX Maturity Report 2021 werden ... ondervraagd'
