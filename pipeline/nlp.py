@@ -367,28 +367,9 @@ class _Fixed:
         slot = _numeral_slot(pattern)
         if slot is None or any("OP" in tok for tok in pattern):
             return None
-        checks = []
-        for tok in pattern:
-            tests: list[tuple[int, str, object]] = []
-            for attr, value in tok.items():
-                col = _FIXED_ATTRS.get(attr)
-                if col is None:
-                    return None
-                if col >= 3:  # IS_PUNCT: the flag; IS_SENT_START: the Matcher reads sent_start == 1 as true
-                    if not isinstance(value, bool):
-                        return None
-                    tests.append((col, "start" if col == 4 else "eq", int(value)))
-                elif isinstance(value, str):
-                    tests.append((col, "eq", vocab.strings.add(value)))
-                elif isinstance(value, dict) and value and set(value) <= {"IN", "NOT_IN", "REGEX"}:
-                    for op, v in value.items():
-                        if op == "REGEX":
-                            tests.append((col, "regex", re.compile(v)))
-                        else:
-                            tests.append((col, op, frozenset(vocab.strings.add(w) for w in v)))
-                else:
-                    return None
-            checks.append(tests)
+        checks = [_token_tests(vocab, tok) for tok in pattern]
+        if any(c is None for c in checks):
+            return None
         return cls(key, slot[0], frozenset(vocab.strings.add(n) for n in slot[1]), checks)
 
     def probe(self) -> tuple[int, int, frozenset[int]] | None:
@@ -445,6 +426,116 @@ class _FixedIndex:
                 if found is not None:
                     out.append(found)
         return out
+
+
+def _token_tests(vocab, tok: dict) -> list[tuple[int, str, object]] | None:
+    """One pattern token's tests as (column, operator, value), its ``OP`` aside; None when it
+    uses an attribute or a test the direct matching does not know."""
+    tests: list[tuple[int, str, object]] = []
+    for attr, value in tok.items():
+        if attr == "OP":
+            continue
+        col = _FIXED_ATTRS.get(attr)
+        if col is None:
+            return None
+        if col >= 3:  # IS_PUNCT: the flag; IS_SENT_START: the Matcher reads sent_start == 1 as true
+            if not isinstance(value, bool):
+                return None
+            tests.append((col, "start" if col == 4 else "eq", int(value)))
+        elif isinstance(value, str):
+            tests.append((col, "eq", vocab.strings.add(value)))
+        elif isinstance(value, dict) and value and set(value) <= {"IN", "NOT_IN", "REGEX"}:
+            for op, v in value.items():
+                if op == "REGEX":
+                    tests.append((col, "regex", re.compile(v)))
+                else:
+                    tests.append((col, op, frozenset(vocab.strings.add(w) for w in v)))
+        else:
+            return None
+    return tests
+
+
+_REPEATS = {"?": (0, 1), "*": (0, None), "+": (1, None), "1": (1, 1)}
+
+
+def _repeats(op: str | None) -> tuple[int, int | None] | None:
+    """How often a pattern token with this ``OP`` repeats: (least, most or None); None for '!'."""
+    if op is None:
+        return 1, 1
+    if op in _REPEATS:
+        return _REPEATS[op]
+    m = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
+    if not m or not (m.group(1) or m.group(3)):
+        return None
+    low = int(m.group(1) or 0)
+    if not m.group(2):
+        return low, low
+    return low, int(m.group(3)) if m.group(3) else None
+
+
+@dataclass
+class _Repeating:
+    """A pattern with a numeral slot and tokens that repeat ('*', '+', ...), matched around
+    each numeral token q its slot accepts: the part before the slot and the part after it
+    do not depend on each other, so the matches with the slot at q are every start the
+    part before can reach backwards from q with every end the part after can reach
+    forwards, each token repeating as often as its operator allows. The Matcher returns
+    every match too (no greedy filter), so the spans are the same."""
+
+    key: int
+    norms: frozenset[int]
+    slot_tests: list[tuple[int, str, object]]
+    before: list[tuple[list, int, int | None]]  # the tokens before the slot, nearest first
+    after: list[tuple[list, int, int | None]]
+
+    @classmethod
+    def compile(cls, vocab, key: int, pattern: list[dict]) -> _Repeating | None:
+        slot = _numeral_slot(pattern)
+        if slot is None:
+            return None
+        parts = []
+        for tok in pattern:
+            tests, reps = _token_tests(vocab, tok), _repeats(tok.get("OP"))
+            if tests is None or reps is None:
+                return None
+            parts.append((tests, *reps))
+        k = slot[0]
+        return cls(key, frozenset(vocab.strings.add(n) for n in slot[1]), parts[k][0], parts[:k][::-1], parts[k + 1 :])
+
+    def matches(self, cols: list[list[int]], slots: list[tuple[int, int]], strings) -> list[tuple[int, int, int]]:
+        out = []
+        for q, norm in slots:
+            if norm not in self.norms or not _passes(cols, q, self.slot_tests, strings):
+                continue
+            ends = _reach_from(cols, q + 1, self.after, 1, strings)
+            if ends:
+                out += [(self.key, s, e) for s in _reach_from(cols, q, self.before, -1, strings) for e in ends]
+        return out
+
+
+def _reach_from(cols: list[list[int]], at: int, parts, step: int, strings) -> set[int]:
+    """The boundaries a run of pattern tokens can reach from boundary ``at``: forwards
+    (``step`` 1, token ``at`` first) or backwards (-1, token ``at - 1`` first)."""
+    n, states = len(cols[0]), {at}
+    for tests, low, high in parts:
+        reached = set()
+        for b in states:
+            count = 0
+            while True:
+                if count >= low:
+                    reached.add(b)
+                if high is not None and count >= high:
+                    break
+                i = b if step > 0 else b - 1
+                if 0 <= i < n and _passes(cols, i, tests, strings):
+                    b += step
+                    count += 1
+                else:
+                    break
+        states = reached
+        if not states:
+            break
+    return states
 
 
 def _optional_variants(pattern: list[dict], most: int = 16) -> list[list[dict]]:
@@ -523,7 +614,10 @@ class KindRules:
     that is not a word list, is matched over the whole document. A pattern of fixed
     length needs no matcher at all: it is tested at each numeral token its slot accepts,
     first against the neighbouring word it names (``_FixedIndex``); a pattern whose
-    operators are bounded ('?', '{m,n}') is tested as the fixed patterns it stands for.
+    operators are bounded ('?', '{m,n}') is tested as the fixed patterns it stands for,
+    and one with repeating tokens ('*') is walked from its numeral both ways
+    (``_Repeating``). The windowed matchers remain for a pattern these cannot read
+    (a '!' or an attribute they do not know); the current rules need none.
     """
 
     def __init__(self, vocab, patterns: list[dict], spans_key: str) -> None:
@@ -532,6 +626,7 @@ class KindRules:
         groups: dict[tuple[int, int], list[tuple[str, list[dict], tuple]]] = {}
         self.whole = Matcher(vocab, validate=True)
         self.fixed: list[_Fixed] = []
+        self.repeating: list[_Repeating] = []
         self.strings = vocab.strings
         for entry in patterns:
             label, rule_id, pattern = entry["label"], entry.get("id", ""), entry["pattern"]
@@ -541,6 +636,10 @@ class KindRules:
             variants = [_Fixed.compile(vocab, vocab.strings.add(key), v) for v in _optional_variants(pattern)]
             if variants and all(f is not None for f in variants):
                 self.fixed += variants
+                continue
+            repeating = _Repeating.compile(vocab, vocab.strings.add(key), pattern)
+            if repeating is not None:
+                self.repeating.append(repeating)
                 continue
             shape = self._shape(pattern)
             if shape is None:
@@ -567,7 +666,8 @@ class KindRules:
             )
         self.fixed_index = _FixedIndex(self.fixed)
         self.norm_ids = numpy.array(
-            sorted({n for g in self.groups for n in g.norms} | {n for f in self.fixed for n in f.norms}), dtype="uint64"
+            sorted({n for g in self.groups for n in g.norms} | {n for f in [*self.fixed, *self.repeating] for n in f.norms}),
+            dtype="uint64",
         )
 
     @staticmethod
@@ -588,13 +688,15 @@ class KindRules:
 
     def __call__(self, doc: Doc) -> Doc:
         found: set[tuple[int, int, int]] = set(self.whole(doc)) if len(self.whole) else set()
-        if len(doc) and (self.groups or self.fixed):
+        if len(doc) and (self.groups or self.fixed or self.repeating):
             arr = doc.to_array(_FIXED_COLUMNS)
             norms = arr[:, 1]
             cols = arr.T.tolist()
             lowers = cols[0]
             slots = [(int(q), int(norms[q])) for q in numpy.flatnonzero(numpy.isin(norms, self.norm_ids))]
             found.update(self.fixed_index.matches(cols, slots, self.strings))
+            for repeating in self.repeating:
+                found.update(repeating.matches(cols, slots, self.strings))
             for group in self.groups:
                 windows = [_window(lowers, q, group) for q, norm in slots if norm in group.norms]
                 for start, end in _merged(windows):
