@@ -236,13 +236,8 @@ def token_texts(doc: Doc) -> list[str]:
 
 
 def sent_lowers(doc: Doc, sent: Span) -> list[str]:
-    """Lower-cased tokens of a sentence, computed once per sentence (the year
-    rules look up dozens of phrases in every sentence)."""
-    key = ("cx_lowers", sent.start, sent.end)
-    lows = doc.user_data.get(key)
-    if lows is None:
-        lows = doc.user_data[key] = token_lowers(doc)[sent.start : sent.end]
-    return lows
+    """Lower-cased tokens of a sentence (a slice of ``token_lowers``)."""
+    return token_lowers(doc)[sent.start : sent.end]
 
 
 
@@ -298,24 +293,6 @@ def _native(tok: dict) -> dict:
     return out
 
 
-_UNBOUNDED = {"*": None, "+": None}
-
-
-def _slot_counts(tok: dict) -> int | None:
-    """How many tokens one pattern token can match: its maximum, None when unbounded."""
-    op = tok.get("OP")
-    if op is None or op in ("?", "!", "1"):
-        return 1
-    if op in _UNBOUNDED:
-        return None
-    m = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
-    if not m:
-        return None
-    if not m.group(2):
-        return int(m.group(1))
-    return int(m.group(3)) if m.group(3) else None
-
-
 def _numeral_slot(pattern: list[dict]) -> tuple[int, set[str]] | None:
     """The first token of a pattern that must be one numeral token (NORM ``num_*``, no OP)."""
     for k, tok in enumerate(pattern):
@@ -326,23 +303,6 @@ def _numeral_slot(pattern: list[dict]) -> tuple[int, set[str]] | None:
         if norms and all(n.startswith("num_") for n in norms):
             return k, norms
     return None
-
-
-def _free_words(tokens: list[dict]) -> set[str] | None:
-    """The words unbounded pattern tokens accept, when they are plain LOWER word lists, else None."""
-    words: set[str] = set()
-    for tok in tokens:
-        rest = {k: v for k, v in tok.items() if k != "OP"}
-        low = rest.get("LOWER")
-        if set(rest) != {"LOWER"}:
-            return None
-        if isinstance(low, str):
-            words.add(low)
-        elif isinstance(low, dict) and set(low) == {"IN"}:
-            words.update(low["IN"])
-        else:
-            return None
-    return words
 
 
 # the token attributes a fixed pattern may test, as columns of ``Doc.to_array``
@@ -545,19 +505,11 @@ def _optional_variants(pattern: list[dict], most: int = 16) -> list[list[dict]]:
     or '!', or more than ``most`` variants."""
     variants: list[list[dict]] = [[]]
     for tok in pattern:
-        op = tok.get("OP")
+        reps = _repeats(tok.get("OP"))
+        if reps is None or reps[1] is None:
+            return []
         bare = {k: v for k, v in tok.items() if k != "OP"}
-        if op is None or op == "1":
-            counts = [1]
-        elif op == "?":
-            counts = [0, 1]
-        else:
-            m = re.fullmatch(r"\{(\d+)(?:(,)(\d+))?\}", op)
-            if not m:
-                return []
-            low = int(m.group(1))
-            counts = list(range(low, int(m.group(3)) + 1)) if m.group(2) else [low]
-        variants = [v + [bare] * k for k in counts for v in variants]
+        variants = [v + [bare] * k for k in range(reps[0], reps[1] + 1) for v in variants]
         if not variants or len(variants) > most:
             return []
     return variants
@@ -581,126 +533,57 @@ def _passes(cols: list[list[int]], i: int, tests: list[tuple[int, str, object]],
     return True
 
 
-@dataclass
-class _Group:
-    """Patterns whose matches lie within [q - before, q + after] of a token q their numeral
-    slot matches, widened over words their unbounded tokens accept (``free_*``, LOWER ids)."""
-
-    matcher: Matcher
-    norms: set[int]  # NORM ids (hashes) the numeral slot accepts
-    before: int
-    after: int
-    free_before: set[int]
-    free_after: set[int]
-
-
-def _reach(n: int) -> int:
-    """Patterns are grouped by how far they reach from their numeral slot: not at all, a few tokens, more."""
-    return 0 if n == 0 else 1
-
-
 class KindRules:
-    """The kind rules as token patterns, matched only around the tokens that can anchor them.
+    """The kind rules as token patterns, matched only at the tokens that can anchor them.
 
     Same result as ``spacy.pipeline.SpanRuler`` with these patterns (``doc.spans[key]``:
     one span per distinct match, label = kind, id = rule id, sorted), at a fraction of
     the cost: every kind rule has a numeral slot (a token that must have NORM
-    ``num_*``), so a match lies within a few tokens of a numeral token, and the
-    matcher runs on those windows only instead of trying every pattern at every token.
-    A window reaches as far as a pattern can: its bounded tokens before and after the
-    slot, plus any run of the words its unbounded tokens (``*``) accept. Patterns are
-    grouped by that reach (most start at their numeral and end a token or two later),
-    one matcher per group. A pattern with no numeral slot, or with an unbounded token
-    that is not a word list, is matched over the whole document. A pattern of fixed
-    length needs no matcher at all: it is tested at each numeral token its slot accepts,
-    first against the neighbouring word it names (``_FixedIndex``); a pattern whose
-    operators are bounded ('?', '{m,n}') is tested as the fixed patterns it stands for,
-    and one with repeating tokens ('*') is walked from its numeral both ways
-    (``_Repeating``). The windowed matchers remain for a pattern these cannot read
-    (a '!' or an attribute they do not know); the current rules need none.
+    ``num_*``), so each is tried only at the numeral tokens its slot accepts instead of
+    at every token. A pattern of fixed length is tested there directly, first against
+    the neighbouring word it names (``_FixedIndex``); a pattern whose operators are
+    bounded ('?', '{m,n}') is tested as the fixed patterns it stands for; one with
+    repeating tokens ('*') is walked from its numeral both ways (``_Repeating``). A
+    pattern these cannot read (no numeral slot, a '!', an attribute they do not know) is
+    matched by spaCy's Matcher over the whole document; the current rules need none.
     """
 
     def __init__(self, vocab, patterns: list[dict], spans_key: str) -> None:
         self.key = spans_key
         self.labels: dict[int, tuple[str, str]] = {}
-        groups: dict[tuple[int, int], list[tuple[str, list[dict], tuple]]] = {}
         self.whole = Matcher(vocab, validate=True)
         self.fixed: list[_Fixed] = []
         self.repeating: list[_Repeating] = []
         self.strings = vocab.strings
+        validator = Matcher(vocab, validate=True)  # a pattern spaCy refuses fails here, as in the Matcher
         for entry in patterns:
             label, rule_id, pattern = entry["label"], entry.get("id", ""), entry["pattern"]
             key = repr((label, rule_id))
-            self.labels[vocab.strings.add(key)] = (label, rule_id)
-            Matcher(vocab, validate=True).add(key, [pattern])  # a pattern spaCy refuses fails here, as in the Matcher
-            variants = [_Fixed.compile(vocab, vocab.strings.add(key), v) for v in _optional_variants(pattern)]
+            key_id = vocab.strings.add(key)
+            self.labels[key_id] = (label, rule_id)
+            validator.add(key, [pattern])
+            variants = [_Fixed.compile(vocab, key_id, v) for v in _optional_variants(pattern)]
             if variants and all(f is not None for f in variants):
                 self.fixed += variants
                 continue
-            repeating = _Repeating.compile(vocab, vocab.strings.add(key), pattern)
+            repeating = _Repeating.compile(vocab, key_id, pattern)
             if repeating is not None:
                 self.repeating.append(repeating)
-                continue
-            shape = self._shape(pattern)
-            if shape is None:
-                self.whole.add(key, [pattern])
             else:
-                norms, before, after, free_before, free_after = shape
-                reach = (_reach(before + len(free_before)), _reach(after + len(free_after)))
-                groups.setdefault(reach, []).append((key, pattern, shape))
-        self.groups: list[_Group] = []
-        for members in groups.values():
-            matcher = Matcher(vocab, validate=True)
-            for key, pattern, _shape in members:
-                matcher.add(key, [pattern])
-            shapes = [m[2] for m in members]
-            self.groups.append(
-                _Group(
-                    matcher,
-                    norms={vocab.strings.add(n) for sh in shapes for n in sh[0]},
-                    before=max(sh[1] for sh in shapes),
-                    after=max(sh[2] for sh in shapes),
-                    free_before={vocab.strings.add(w) for sh in shapes for w in sh[3]},
-                    free_after={vocab.strings.add(w) for sh in shapes for w in sh[4]},
-                )
-            )
+                self.whole.add(key, [pattern])
         self.fixed_index = _FixedIndex(self.fixed)
-        self.norm_ids = numpy.array(
-            sorted({n for g in self.groups for n in g.norms} | {n for f in [*self.fixed, *self.repeating] for n in f.norms}),
-            dtype="uint64",
-        )
-
-    @staticmethod
-    def _shape(pattern: list[dict]) -> tuple | None:
-        """(slot NORMs, bounded tokens before the slot, after it, free words before, after), or None."""
-        slot = _numeral_slot(pattern)
-        if slot is None:
-            return None
-        k, norms = slot
-        sides = []
-        for side in (pattern[:k], pattern[k + 1 :]):
-            counts = [_slot_counts(t) for t in side]
-            free = _free_words([t for t, c in zip(side, counts) if c is None])
-            if free is None:
-                return None
-            sides.append((sum(c for c in counts if c is not None), frozenset(free)))
-        return frozenset(norms), sides[0][0], sides[1][0], sides[0][1], sides[1][1]
+        self.norm_ids = numpy.array(sorted({n for f in [*self.fixed, *self.repeating] for n in f.norms}), dtype="uint64")
 
     def __call__(self, doc: Doc) -> Doc:
         found: set[tuple[int, int, int]] = set(self.whole(doc)) if len(self.whole) else set()
-        if len(doc) and (self.groups or self.fixed or self.repeating):
+        if len(doc) and (self.fixed or self.repeating):
             arr = doc.to_array(_FIXED_COLUMNS)
             norms = arr[:, 1]
             cols = arr.T.tolist()
-            lowers = cols[0]
             slots = [(int(q), int(norms[q])) for q in numpy.flatnonzero(numpy.isin(norms, self.norm_ids))]
             found.update(self.fixed_index.matches(cols, slots, self.strings))
             for repeating in self.repeating:
                 found.update(repeating.matches(cols, slots, self.strings))
-            for group in self.groups:
-                windows = [_window(lowers, q, group) for q, norm in slots if norm in group.norms]
-                for start, end in _merged(windows):
-                    found.update((key, start + s, start + e) for key, s, e in group.matcher(doc[start:end]))
         spans = {
             Span(doc, start, end, label=self.labels[key][0], span_id=self.labels[key][1])
             for key, start, end in found
@@ -708,31 +591,6 @@ class KindRules:
         }
         doc.spans[self.key] = sorted(spans)
         return doc
-
-
-def _window(lowers: list[int], q: int, group: _Group) -> tuple[int, int]:
-    """The tokens a match of the group anchored at numeral token q can cover."""
-    start, budget, free = q, group.before, group.free_before
-    while start > 0 and (budget > 0 or lowers[start - 1] in free):
-        if lowers[start - 1] not in free:
-            budget -= 1
-        start -= 1
-    end, budget, free = q + 1, group.after, group.free_after
-    while end < len(lowers) and (budget > 0 or lowers[end] in free):
-        if lowers[end] not in free:
-            budget -= 1
-        end += 1
-    return start, end
-
-
-def _merged(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(windows):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
 
 
 @Language.factory("cx_kind_rules", default_config={"spans_key": CANDIDATES_KEY})

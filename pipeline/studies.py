@@ -50,7 +50,6 @@ def _start(words: list[str]) -> str:
 _CUES = _alt(SOURCES["cue_nouns"])
 _DESCRIPTORS = _alt(SOURCES["org_descriptors"])
 _RESEARCH_VERBS = _alt(SOURCES["research_verbs"])
-_SPEECH = _alt(SOURCES["speech_verbs"])
 _NOT_ORG = set(SOURCES["not_organizations"])
 _ABBREV = set(SOURCES["abbreviations"])
 _ORG_WORDS = set(SOURCES["org_words"])
