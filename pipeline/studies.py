@@ -170,7 +170,11 @@ _RE_SPEAKER = re.compile(rf"{_start([v for v in SOURCES['speech_verbs'] if v != 
 
 
 def _lower(words: list[str]) -> frozenset[str]:
-    return frozenset(w.lower() for w in words)
+    """The words lower-cased, without those that hold another of them: a text holds one of
+    the words exactly when it holds one of these ('peilingen' holds 'peiling'), and there
+    are fewer to look for."""
+    low = {w.lower() for w in words}
+    return frozenset(w for w in low if not any(o != w and o in w for o in low))
 
 
 # The words each pattern cannot match without (any case; as substrings, since some match inside
@@ -215,14 +219,6 @@ _ANCHORS = _lower(
 )
 
 
-def _minimal(words: frozenset[str]) -> frozenset[str]:
-    """The words of a set that hold no other of its words: a text holds one of the set exactly
-    when it holds one of these ('peilingen' holds 'peiling'), and there are fewer to look for."""
-    return frozenset(w for w in words if not any(o != w and o in w for o in words))
-
-
-_NEEDS = {rx: _minimal(words) for rx, words in _NEEDS.items()}
-_ANCHORS = _minimal(_ANCHORS)
 _NEEDLES = tuple(sorted(_ANCHORS.union(*_NEEDS.values())))
 
 
