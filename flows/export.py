@@ -4,7 +4,8 @@ Four tables, one per output file: ``mentions`` (metrics.jsonl), ``articles``,
 ``studies`` and ``findings``; written into a DuckDB database file (``--duckdb FILE``)
 and/or as one Parquet file per table (``--parquet DIR``), both by DuckDB alone.
 Column types come from the record models in ``schemas/records.py`` (never guessed from
-the data), so an empty file gives an empty table of the same shape; ``span`` and ``source`` of a mention are flattened into
+the data), so an empty file gives an empty table of the same shape; ``span`` and
+``source`` of a mention are flattened into
 ``span_start``, ``span_end``, ``source_organization``, ``source_report``, ``source_person``.
 Files are written beside their target and renamed into place.
 """
@@ -35,14 +36,20 @@ TABLES: dict[str, tuple[str, type[BaseModel], tuple[str, ...]]] = {
 _SCALARS = {str: "VARCHAR", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN"}
 
 
+def _bare(annotation: Any) -> Any:
+    """The type inside ``X | None`` (a column is nullable anyway)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return inner
+    return annotation
+
+
 def duckdb_type(annotation: Any) -> str:
     """The DuckDB type of a pydantic field annotation: the schema is the one place the
     column types are decided. Optional is nullable anyway; enums and literals are text;
     a nested model is a STRUCT; a list is a LIST. Anything else is an error, not a guess."""
+    annotation = _bare(annotation)
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (typing.Union, types.UnionType):
-        (inner,) = [a for a in args if a is not type(None)]
-        return duckdb_type(inner)
     if origin is typing.Literal and all(isinstance(a, str) for a in args):
         return "VARCHAR"
     if origin is list:
@@ -68,8 +75,7 @@ def select_list(model: type[BaseModel], flatten: tuple[str, ...]) -> str:
     parts = []
     for name, f in model.model_fields.items():
         if name in flatten:
-            nested = typing.get_args(f.annotation)[0] if typing.get_origin(f.annotation) else f.annotation
-            parts += [f'"{name}"."{sub}" AS "{name}_{sub}"' for sub in nested.model_fields]
+            parts += [f'"{name}"."{sub}" AS "{name}_{sub}"' for sub in _bare(f.annotation).model_fields]
         else:
             parts.append(f'"{name}"')
     return ", ".join(parts)
