@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _use_serving_server(out)
     apply_prefect_settings()  # before Prefect is imported
     workers = 1 if args.dask else args.workers
-    _warm_up_workers(corpus, out, args, workers)
+    _start_early(corpus, out, args, workers)
     from flows.extract_flow import extract_corpus
     from flows.progress import Progress
 
@@ -97,6 +97,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     finally:
         progress.close()
+        from flows import early
+
+        early.discard()
     _settle(state.state_details.flow_run_id, summary["tasks"])
     report = out / "report" / "index.html"
     print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
@@ -117,15 +120,26 @@ def _use_serving_server(out: Path) -> None:
         os.environ["PREFECT_API_URL"] = url
 
 
-def _warm_up_workers(corpus: Path, out: Path, args: argparse.Namespace, workers: int | None) -> None:
-    """Start the extraction processes now when the run will need them, so they load the
-    pipeline while Prefect starts (flows/parallel.py)."""
-    from flows.parallel import expected_work, warm_up, workers_for
+def _start_early(corpus: Path, out: Path, args: argparse.Namespace, workers: int | None) -> None:
+    """When the run will use worker processes, plan its work now and start on it while Prefect
+    starts (flows/early.py; the workers load the pipeline meanwhile, flows/parallel.py)."""
+    from flows import early
+    from flows.parallel import workers_for
+    from flows.plan import list_articles, plan, work_version
 
     if workers == 1:
         return
-    n = workers_for(expected_work(corpus, out, args.full, args.max_bytes), workers)
-    warm_up(n)
+    try:
+        entries = list_articles(corpus, args.max_bytes, args.corrections)
+    except OSError:
+        return  # the flow reports it
+    version = work_version()
+    todo = plan(out, entries, version, args.full).todo
+    n = workers_for(len(todo), workers)
+    if n > 1:
+        size = args.batch_size
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        early.start(corpus, out, batches, n, args.max_bytes, version, args.parse_seconds)
 
 
 def _settle(flow_run_id, n_tasks: int, timeout: float = 10.0) -> None:
@@ -184,7 +198,7 @@ def summary_text(s: dict, full: bool = False, report: Path | None = None) -> str
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from flows.extract_flow import corrections_path
+    from flows.plan import corrections_path
     from flows.review import review
 
     out, corpus = Path(args.out), Path(args.corpus)

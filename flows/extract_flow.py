@@ -26,7 +26,6 @@ from prefect.artifacts import create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.io import (
-    CORRECTIONS_FILE,
     DEFAULT_MAX_BYTES,
     Entry,
     atomic_write_json,
@@ -34,9 +33,7 @@ from flows.io import (
     cache_path,
     check_writable,
     dumps,
-    list_corpus,
     load_cache,
-    load_manifest,
     prune_texts,
     read_entry,
     run_lock,
@@ -45,14 +42,16 @@ from flows.io import (
     sync_text,
     text_relpath,
 )
+from flows import early
 from flows.parallel import map_parts, workers_for
+from flows.plan import corrections_path, list_articles, plan, work_version
 from flows.timelimit import DEFAULT_PARSE_SECONDS, reader
 from flows.testhooks import pause_at
 from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
-from pipeline.formats import format_of, readers_version
+from pipeline.formats import format_of
 from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
 from pipeline.corpus_studies import build_findings, figures_of, keep_study, link_studies, relink, study_record
-from pipeline.extract import extract, extractor_version
+from pipeline.extract import extract
 from schemas.records import SCHEMA_VERSION, ArticleRecord, FindingRecord, Rejection, StudyRecord
 
 OUTPUT_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl", "studies.jsonl", "findings.jsonl")
@@ -138,9 +137,17 @@ def extract_batch(
     """Extract a batch of articles into the cache; return one small summary per article.
 
     With ``workers`` > 1 the batch is split over that many worker processes (``flows.parallel``).
+    Articles ``cxmetrics run`` extracted early, before Prefect was up, are taken from
+    there (``flows.early``); the rest is extracted here, once that early work is done.
     Retries cover transient I/O errors writing the cache; bad input never raises.
     """
-    return map_parts(extract_entries, entries, workers, corpus, out, max_bytes, version, parse_seconds)
+    done = early.claim(corpus, out, entries, max_bytes, version, parse_seconds)
+    rest = [e for e in entries if e.path not in done]
+    if rest:
+        early.wait()  # an early write never lands after ours
+        for summary in map_parts(extract_entries, rest, workers, corpus, out, max_bytes, version, parse_seconds):
+            done[summary["path"]] = summary
+    return [done[e.path] for e in entries]
 
 
 def extract_entries(corpus: str, out: str, max_bytes: int, version: str, parse_seconds: float, entries: list[Entry]) -> list[dict]:
@@ -199,11 +206,6 @@ class RunSummary:
 _KEPT = ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind", "studies", "shared_studies", "findings", "conflicts")
 
 
-def corrections_path(corpus: Path, corrections: str | None) -> Path:
-    """``--corrections FILE``, else ``corrections.jsonl`` at the top of the corpus."""
-    return Path(corrections) if corrections else corpus / CORRECTIONS_FILE
-
-
 def load_corrections(path: Path) -> tuple[Parsed, str]:
     """The editors' corrections (none when the file does not exist) and the SHA-256 of the file."""
     try:
@@ -211,15 +213,6 @@ def load_corrections(path: Path) -> tuple[Parsed, str]:
     except FileNotFoundError:
         return Parsed(), ""
     return parse_corrections(data.decode("utf-8", errors="replace")), sha256_bytes(data)
-
-
-def _corpus_skip(corpus: Path, cpath: Path) -> frozenset[str]:
-    skip = {CORRECTIONS_FILE}
-    try:
-        skip.add(cpath.resolve().relative_to(corpus.resolve()).as_posix())
-    except ValueError:
-        pass  # kept outside the corpus
-    return frozenset(skip)
 
 
 def _article_text(corpus: Path, entry: Entry, article: dict) -> str | None:
@@ -405,28 +398,17 @@ def extract_corpus(
     with run_lock(out_p, wait_seconds=lock_wait_seconds):
         for stale in out_p.glob(".*.tmp"):  # left by a run killed mid-write; we hold the lock
             stale.unlink(missing_ok=True)
+        early.remove_stale(out_p)
         cpath = corrections_path(corpus_p, corrections)
         parsed, corrections_sha = load_corrections(cpath)
-        entries = list_corpus(corpus_p, max_bytes, skip=_corpus_skip(corpus_p, cpath))
-        version = f"{extractor_version()}.{readers_version()}"  # a reader's change re-reads the files too
-        manifest = {} if full else load_manifest(out_p)
+        entries = list_articles(corpus_p, max_bytes, corrections)
+        version = work_version()
+        work = plan(out_p, entries, version, full)
         if full:
             shutil.rmtree(state_dir(out_p) / "cache", ignore_errors=True)
-        valid = manifest.get("extractor_version") == version and manifest.get("schema_version") == SCHEMA_VERSION
-        known = manifest.get("articles", {}) if valid else {}
-        summary = RunSummary(out=str(out_p))
-        todo: list[Entry] = []
-        for e in entries:
-            m = known.get(e.path)
-            if m is None:
-                summary.new += 1
-                todo.append(e)
-            elif (m["size"], m["mtime_ns"]) != (e.size, e.mtime_ns) or not cache_path(out_p, e.path).exists():
-                todo.append(e)
-            else:
-                summary.unchanged += 1
+        manifest, valid, known, todo = work.manifest, work.valid, work.known, work.todo
+        summary = RunSummary(out=str(out_p), new=work.new, unchanged=work.unchanged, deleted=work.deleted)
         listed = {e.path for e in entries}
-        summary.deleted = sum(1 for p in known if p not in listed)
 
         done = 0
         if progress and todo:

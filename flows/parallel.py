@@ -15,8 +15,8 @@ Dask stays the way past one machine (``--dask``): there each task runs on one
 Dask worker and no pool is used.
 
 The pool is started at most once per process and reused; ``cxmetrics run`` starts
-it early (``warm_up``), while Prefect is still starting, when it expects many
-articles, so the workers' start-up is hidden behind Prefect's.
+it before Prefect is up, with the run's work (``flows.early``), when it expects many
+articles, so the workers' start-up and their first articles overlap Prefect's.
 """
 
 from __future__ import annotations
@@ -91,14 +91,6 @@ def pool(workers: int) -> ProcessPoolExecutor:
         return _pool
 
 
-def warm_up(workers: int) -> None:
-    """Start the pool in the background, so its workers load the pipeline while the caller
-    goes on (starting a fork server waits for its preload; the flow's ``pool()`` waits for it
-    only if it needs the pool before it is ready)."""
-    if workers > 1:
-        threading.Thread(target=pool, args=(workers,), name="cxmetrics-warm-up", daemon=True).start()
-
-
 def shutdown() -> None:
     global _pool
     with _lock:
@@ -140,23 +132,3 @@ def map_parts(fn: Callable[..., list], items: list, workers: int, *args) -> list
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def expected_work(corpus: Path, out: Path, full: bool, max_bytes: int) -> int:
-    """About how many articles a run will extract, from the corpus listing and the manifest
-    alone (no hashing): every file under ``--full``, a changed extractor or no manifest,
-    else the files whose size or modification time changed."""
-    from flows.io import list_corpus, load_manifest
-
-    try:
-        entries = list_corpus(corpus, max_bytes)
-    except OSError:
-        return 0
-    known = {} if full else load_manifest(out).get("articles", {})
-    if known:
-        from pipeline.extract import extractor_version
-        from pipeline.formats import readers_version
-
-        if load_manifest(out).get("extractor_version") != f"{extractor_version()}.{readers_version()}":
-            known = {}
-    return sum(1 for e in entries if (m := known.get(e.path)) is None or (m["size"], m["mtime_ns"]) != (e.size, e.mtime_ns))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.extract as extract_mod
+import pipeline.version as version_mod
 import schemas.records
-from pipeline.extract import KEY_FILES, KEY_LIBRARIES, KEY_NOT_EXTRACTION, extractor_version
+from pipeline.version import KEY_FILES, KEY_LIBRARIES, KEY_NOT_EXTRACTION, extractor_version
 
 from .conftest import ROOT
 
@@ -34,7 +34,7 @@ def tree(tmp_path: Path, monkeypatch) -> Path:
     for sub in ("pipeline", "schemas", "flows"):
         shutil.copytree(ROOT / sub, root / sub, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "README.md", root / "README.md")
-    monkeypatch.setattr(extract_mod, "KEY_ROOT", root)
+    monkeypatch.setattr(version_mod, "KEY_ROOT", root)
     extractor_version.cache_clear()
     yield root
     extractor_version.cache_clear()

@@ -54,10 +54,81 @@ def test_how_many_processes():
     assert parallel.split([1], 4) == [[1]]
 
 
-def test_expected_work_counts_new_and_changed_files(tmp_path):
-    corpus = tmp_path / "corpus"
+def test_the_plan_is_new_changed_and_uncached_files(tmp_path):
+    """What a run extracts (flows/plan.py): the flow and `cxmetrics run`'s early start share it."""
+    import os
+
+    from flows.io import cache_path, save_manifest
+    from flows.plan import list_articles, plan
+    from schemas.records import SCHEMA_VERSION
+
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
     shutil.copytree(CORPUS, corpus)
-    assert parallel.expected_work(corpus, tmp_path / "out", full=False, max_bytes=10**6) == 5  # no manifest yet
+    (corpus / "corrections.jsonl").write_text("", encoding="utf-8")  # the editors' file is no article
+    entries = list_articles(corpus, 10**6, None)
+    assert len(entries) == 5 and plan(out, entries, "v1", full=False).new == 5  # no manifest yet
+    a, b, c, d, e = entries
+    for x in entries[:4]:
+        cache_path(out, x.path).parent.mkdir(parents=True, exist_ok=True)
+        cache_path(out, x.path).write_text("{}", encoding="utf-8")
+    articles = {x.path: {"size": x.size, "mtime_ns": x.mtime_ns, "sha256": ""} for x in entries[:4]}
+    articles["gone.txt"] = {"size": 1, "mtime_ns": 1, "sha256": ""}
+    save_manifest(out, {"extractor_version": "v1", "schema_version": SCHEMA_VERSION, "articles": articles})
+    os.utime(corpus / b.path, ns=(b.mtime_ns + 10**9, b.mtime_ns + 10**9))  # touched: size or time changed
+    cache_path(out, c.path).unlink()  # its cache is gone
+    entries = list_articles(corpus, 10**6, None)
+    p = plan(out, entries, "v1", full=False)
+    assert [x.path for x in p.todo] == [b.path, c.path, e.path]
+    assert (p.new, p.unchanged, p.deleted) == (1, 2, 1)
+    assert len(plan(out, entries, "v2", full=False).todo) == 5  # another extractor: everything
+    assert len(plan(out, entries, "v1", full=True).todo) == 5
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_early_work_is_taken_not_done_again(tmp_path):
+    """Articles extracted before Prefect is up (flows/early.py) are moved into the cache, not
+    extracted again; a file that changed since is extracted anew; nothing is left behind."""
+    from flows import early
+    from flows.extract_flow import extract_batch
+    from flows.io import cache_path, list_corpus, load_cache
+    from flows.plan import work_version
+
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    shutil.copytree(CORPUS, corpus)
+    entries = list_corpus(corpus)
+    version = work_version()
+    early.start(corpus, out, [entries], 2, 10**6, version, 30.0)
+    staging = out / ".cxmetrics" / f"early-{__import__('os').getpid()}"
+    # one article changes after the early start saw it: the flow's listing differs
+    changed = corpus / entries[0].path
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nNog 12 procent erbij.\n", encoding="utf-8")
+    now = list_corpus(corpus)
+    claimed = early.claim(corpus, out, now, 10**6, version, 30.0)
+    assert sorted(claimed) == sorted(e.path for e in entries[1:])
+    assert early.claim(corpus, out, now, 10**6, "another-version", 30.0) == {}
+    summaries = extract_batch.fn(str(corpus), str(out), now, 10**6, version, 30.0, 2)
+    assert [s["path"] for s in summaries] == [e.path for e in now]
+    fresh = load_cache(cache_path(out, now[0].path))
+    assert fresh["size"] == now[0].size and "Nog 12 procent erbij" in fresh["text"]
+    assert all(load_cache(cache_path(out, e.path))["size"] == e.size for e in now)
+    early.discard()
+    assert not staging.exists()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_that_starts_early_writes_what_one_process_writes(tmp_path):
+    from flows.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for k, src in enumerate(sorted(CORPUS.glob("*.txt")) * 2):
+        shutil.copy(src, corpus / f"{k:02d}_{src.name}")
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(["run", "--corpus", str(corpus), "--out", str(one), "--no-report", "--workers", "1"]) == 0
+    assert main(["run", "--corpus", str(corpus), "--out", str(two), "--no-report", "--workers", "2", "--batch-size", "3"]) == 0
+    for name in OUTPUTS + ("studies.jsonl", "findings.jsonl"):
+        assert (two / name).read_bytes() == (one / name).read_bytes(), name
+    assert not list((two / ".cxmetrics").glob("early-*"))
 
 
 class _Terminal(io.StringIO):
