@@ -97,9 +97,9 @@ def start(corpus: Path, out: Path, batches: list[list[Entry]], workers: int, max
 
 
 def _extract(*args) -> list[dict]:
-    """In a worker: ``extract_entries`` (named here so that handing it over needs no import of
-    the flow module, and so Prefect, in this process)."""
-    from flows.extract_flow import extract_entries
+    """In a worker: ``flows.batch.extract_entries``, named here so handing it over needs no
+    import of the pipeline (spaCy) in the main process."""
+    from flows.batch import extract_entries
 
     return extract_entries(*args)
 

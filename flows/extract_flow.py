@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,97 +29,31 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.io import (
     DEFAULT_MAX_BYTES,
     Entry,
-    atomic_write_json,
     atomic_writer,
     cache_path,
     check_writable,
     dumps,
     load_cache,
     prune_texts,
-    read_entry,
     run_lock,
     save_manifest,
     state_dir,
     sync_text,
-    text_relpath,
 )
 from flows import early
+from flows.batch import _article_rejection, extract_entries, process_entry  # noqa: F401  (process_entry: the flow's per-article step)
 from flows.parallel import map_parts, workers_for
 from flows.plan import corrections_path, list_articles, plan, work_version
-from flows.timelimit import DEFAULT_PARSE_SECONDS, reader
+from flows.timelimit import DEFAULT_PARSE_SECONDS
 from flows.testhooks import pause_at
-from pipeline.article import ArticleError, article_id_for, build_article, decode, sha256_bytes
-from pipeline.formats import format_of
+from pipeline.article import ArticleError, article_id_for, decode, sha256_bytes
 from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
 from pipeline.corpus_studies import build_findings, figures_of, keep_study, link_studies, relink, study_record
-from pipeline.extract import extract
-from schemas.records import SCHEMA_VERSION, ArticleRecord, FindingRecord, Rejection, StudyRecord
+from schemas.records import SCHEMA_VERSION, FindingRecord, StudyRecord
 
 OUTPUT_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl", "studies.jsonl", "findings.jsonl")
 DEFAULT_BATCH_SIZE = 200
-
-
-# --------------------------------------------------------------------------- one article
-
-
-def _article_rejection(entry: Entry, reason: str, sha: str = "", encoding: str | None = None) -> dict:
-    aid = article_id_for(entry.path)
-    article = ArticleRecord(
-        article_id=aid, path=entry.path, sha256=sha, encoding=encoding, n_mentions=0, status="rejected", error=reason,
-        format=format_of(entry.path),
-    ).model_dump(mode="json")
-    rej = Rejection(article_id=aid, path=entry.path, level="article", reason=reason).model_dump(mode="json")
-    return {"article": article, "mentions": [], "rejections": [rej]}
-
-
-def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: float = DEFAULT_PARSE_SECONDS) -> dict:
-    """Read, decode and extract one corpus file; never raises for bad input.
-
-    Web pages, Word files and PDFs are read under ``parse_seconds`` (else ``too_slow``); the
-    text a file yields is kept in the result (``text``) for ``out/texts/``.
-    """
-    if entry.problem:
-        return _article_rejection(entry, entry.problem)
-    try:
-        data = read_entry(corpus, entry, max_bytes)
-    except FileNotFoundError:
-        return _article_rejection(entry, "vanished: the file disappeared between listing and reading")
-    except OSError as exc:
-        reason = str(exc) if str(exc).startswith("too_large") else f"unreadable: {exc.strerror or exc}"
-        return _article_rejection(entry, reason)
-    sha = sha256_bytes(data)
-    try:
-        article = build_article(entry.path, data, read=reader(parse_seconds))
-    except ArticleError as exc:
-        return _article_rejection(entry, str(exc), sha)
-    result = extract(article)
-    mentions = sorted(result.mentions, key=lambda m: (m["span"]["start"], m["span"]["end"]))
-    rejections = [
-        Rejection(
-            article_id=article.article_id,
-            path=entry.path,
-            level="mention",
-            reason=r["reason"],
-            span=r["span"],
-            candidate=r["candidate"],
-        ).model_dump(mode="json")
-        for r in sorted(result.rejections, key=lambda r: (r["span"]["start"], r["span"]["end"]))
-    ]
-    record = ArticleRecord(
-        article_id=article.article_id,
-        path=entry.path,
-        sha256=sha,
-        encoding=article.encoding,
-        title=article.title,
-        published=article.published,
-        n_mentions=len(mentions),
-        n_rejected=len(rejections),
-        status="ok",
-        error=None,
-        format=article.format,
-        text_path=text_relpath(article.article_id),
-    ).model_dump(mode="json")
-    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text, "studies": result.studies}
+TEXT_WRITERS = 2  # threads writing article texts during assembly
 
 
 # --------------------------------------------------------------------------- tasks
@@ -148,31 +83,6 @@ def extract_batch(
         for summary in map_parts(extract_entries, rest, workers, corpus, out, max_bytes, version, parse_seconds):
             done[summary["path"]] = summary
     return [done[e.path] for e in entries]
-
-
-def extract_entries(corpus: str, out: str, max_bytes: int, version: str, parse_seconds: float, entries: list[Entry]) -> list[dict]:
-    """The body of ``extract_batch``: a plain function, so worker processes can run it."""
-    corpus_p, out_p = Path(corpus), Path(out)
-    summaries = []
-    for entry in entries:
-        cpath = cache_path(out_p, entry.path)
-        old = load_cache(cpath)
-        result = None
-        if old and old.get("extractor_version") == version and not entry.problem:
-            # stat changed but the bytes may not have (a touch): compare the content hash
-            try:
-                sha = sha256_bytes(read_entry(corpus_p, entry, max_bytes))
-            except OSError:
-                sha = None
-            if sha and sha == old["article"].get("sha256"):
-                result = old
-        if result is None:
-            result = process_entry(corpus_p, entry, max_bytes, parse_seconds)
-        result.update({"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns, "extractor_version": version})
-        atomic_write_json(cpath, result)
-        pause_at("cache")
-        summaries.append({"path": entry.path, "sha256": result["article"]["sha256"], "status": result["article"]["status"]})
-    return summaries
 
 
 # --------------------------------------------------------------------------- assembly
@@ -227,29 +137,39 @@ def _article_text(corpus: Path, entry: Entry, article: dict) -> str | None:
 
 
 def assemble(
-    out: Path, entries: list[Entry], summary: RunSummary, corrections: Parsed | None = None, corpus: Path | None = None
+    out: Path,
+    entries: list[Entry],
+    summary: RunSummary,
+    corrections: Parsed | None = None,
+    corpus: Path | None = None,
+    extracted: dict[str, dict] | None = None,
 ) -> None:
-    """Rewrite the three output files from the cache, streaming, in a fixed order.
+    """Rewrite the output files from the cache, streaming, in a fixed order.
 
     Editors' corrections are applied here, after extraction, so the cache always holds
     the extractor's own output and a changed correction never forces a re-extraction.
+    ``extracted``: this run's batch summaries by path, which carry each article's studies
+    (read from the cache only for the articles not extracted now). Article texts are
+    written by a few threads beside the main loop (file I/O, which leaves the GIL).
     """
     pending = dict(corrections.by_article) if corrections else {}
     kinds: Counter = Counter()
     seen_ids: dict[str, str] = {}
     texts: set[str] = set()
     order = sorted(entries, key=lambda e: (article_id_for(e.path), e.path))
-    article_studies = _article_studies(out, order)
+    article_studies = _article_studies(out, order, extracted or {})
     groups, study_ids = link_studies(article_studies.items())
     study_counts: Counter = Counter()
     figures = []
     with (
+        ThreadPoolExecutor(max_workers=TEXT_WRITERS, thread_name_prefix="cxmetrics-texts") as text_pool,
         atomic_writer(out / "metrics.jsonl") as fm,
         atomic_writer(out / "articles.jsonl") as fa,
         atomic_writer(out / "rejected.jsonl") as fr,
         atomic_writer(out / "studies.jsonl") as fs,
         atomic_writer(out / "findings.jsonl") as ff,
     ):
+        writing: deque[Future] = deque()
         for e in order:
             cached = load_cache(cache_path(out, e.path))
             if cached is None:
@@ -263,7 +183,10 @@ def assemble(
             else:
                 seen_ids[aid] = e.path
                 if article.get("text_path") and cached.get("text") is not None:
-                    sync_text(out, article["text_path"], cached["text"])  # unchanged texts are not rewritten
+                    # unchanged texts are not rewritten; a few writes in flight, so memory stays flat
+                    writing.append(text_pool.submit(sync_text, out, article["text_path"], cached["text"]))
+                    while len(writing) > 4 * TEXT_WRITERS:
+                        writing.popleft().result()
                     texts.add(article["text_path"])
                 if aid in pending:
                     text = cached.get("text") or (_article_text(corpus, e, article) if corpus is not None else None)
@@ -289,6 +212,8 @@ def assemble(
                 if r["level"] == "mention":
                     summary.rejected_mentions += 1
             summary.mentions += len(mentions)
+        while writing:  # a text that cannot be written fails the run before any output is renamed
+            writing.popleft().result()
         pause_at("writing")  # the outputs are temp files, not yet renamed
         # corrections of articles no longer in the corpus, and lines that do not validate: reported last
         for aid in sorted(pending):
@@ -301,14 +226,22 @@ def assemble(
     summary.by_kind = dict(sorted(kinds.items()))
 
 
-def _article_studies(out: Path, order: list[Entry]) -> dict[str, list[dict]]:
-    """The studies of each article written (the first file of an article id), from the cache."""
+def _article_studies(out: Path, order: list[Entry], extracted: dict[str, dict]) -> dict[str, list[dict]]:
+    """The studies of each article written (the first file of an article id): from this run's
+    batch summaries, else from the cache."""
     found: dict[str, list[dict]] = {}
     for e in order:
-        cached = load_cache(cache_path(out, e.path))
-        aid = cached["article"]["article_id"] if cached else None
-        if aid is not None and aid not in found:
-            found[aid] = cached.get("studies", []) if cached["article"]["status"] == "ok" else []
+        done = extracted.get(e.path)
+        if done is not None:
+            aid, studies = done["article_id"], done["studies"]
+        else:
+            cached = load_cache(cache_path(out, e.path))
+            if cached is None:
+                continue
+            aid = cached["article"]["article_id"]
+            studies = cached.get("studies", []) if cached["article"]["status"] == "ok" else []
+        if aid not in found:
+            found[aid] = studies
     return found
 
 
@@ -446,7 +379,7 @@ def extract_corpus(
                 if k in _KEPT:
                     setattr(summary, k, v)
         else:
-            assemble(out_p, entries, summary, parsed, corpus_p)
+            assemble(out_p, entries, summary, parsed, corpus_p, {r["path"]: r for r in results})
             _prune_cache(out_p, listed)
             pause_at("assembled")
         from flows.io import sha256_file

@@ -18,17 +18,20 @@ MIN_ARTICLES = 50  # fewer to extract: no bar, no line
 class Progress:
     """Called by the flow as ``progress(done, total)`` after each batch; ``close()`` at the end."""
 
-    def __init__(self, stream: TextIO | None = None, workers: int | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, workers: int | None = None, clock=time.monotonic) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.workers = workers
-        self.start = time.monotonic()
+        self.clock = clock
+        self.start = clock()
+        self.end: float | None = None
         self.bar = None
         self.done = self.total = 0
 
     def __call__(self, done: int, total: int) -> None:
         if done == 0:  # extraction starts now: the rate counts from here
-            self.start = time.monotonic()
+            self.start = self.clock()
+        self.end = self.clock() if done >= total else None  # ... to here: writing the output is not extraction
         self.done, self.total = done, total
         if total < MIN_ARTICLES or not self.tty:
             return
@@ -47,6 +50,6 @@ class Progress:
             print(self.summary(), file=self.stream, flush=True)
 
     def summary(self) -> str:
-        elapsed = max(time.monotonic() - self.start, 1e-6)
+        elapsed = max((self.end if self.end is not None else self.clock()) - self.start, 1e-6)
         procs = f", {self.workers} processes" if self.workers and self.workers > 1 else ""
         return f"cxmetrics: extracted {self.done} articles in {elapsed:.1f} s ({self.done / elapsed:.0f} articles/s{procs})"

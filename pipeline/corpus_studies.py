@@ -10,7 +10,7 @@ identifies a study is the one it states, else the year its article was published
 study reported without a year is the one current then); with neither, the article id is
 hashed in too and the study is never linked to another article's (editions cannot be
 told apart). Two studies of different articles are one study when they have the same
-such year, share a maker (``pipeline.studies.same_org``:
+such year, share a maker (``pipeline.names.same_org``:
 'Genesys' and 'Genesys Telecommunications', 'ESG' and 'Enterprise Strategy Group') and
 their names are compatible: equal, or one's words within the other's. A study without a
 name joins the one named study of that maker and year when there is exactly one; else the
@@ -39,10 +39,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from spacy.lang.nl.stop_words import STOP_WORDS
-
 from pipeline.rules import load_rules
-from pipeline.studies import norm_name, same_org
+from pipeline.names import STOP_WORDS, norm_name, same_org
 
 _IGNORE = {w.lower() for w in load_rules("study_details").tables["statement_ignore"]}
 POSTING_MAX = 200  # a word more statements of one group share than this is too common to match on

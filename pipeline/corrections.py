@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from pipeline.extract import _unit as default_unit  # the one place units are derived from a kind
-from pipeline.extract import mention_id
+from pipeline.records import mention_id
+from pipeline.records import unit_for as default_unit  # the one place units are derived from a kind
 from schemas.records import Correction, MetricMention
 
 EDITOR_RULE = "editor"  # the ``rule`` of a figure an editor added

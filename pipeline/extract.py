@@ -7,7 +7,6 @@ either becomes a ``MetricMention`` or a rejection naming the rule it broke.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -20,7 +19,8 @@ from pipeline.studies import SourceTracker, find_studies
 from pipeline.study_details import describe_studies
 from pipeline.years import assign_years, explicit_years, infer_ref_year, title_year
 from pipeline.nlp import get_nlp, sent_of, sent_text
-from schemas.records import SCHEMA_VERSION, Kind, MetricMention, rejection_reasons
+from pipeline.records import mention_id, unit_for as _unit
+from schemas.records import SCHEMA_VERSION, MetricMention, rejection_reasons
 
 from pipeline.version import extractor_version  # noqa: F401  (the cache key, kept light: no spaCy)
 
@@ -30,32 +30,6 @@ class Extraction:
     mentions: list[dict] = field(default_factory=list)  # validated, model_dump(mode="json")
     rejections: list[dict] = field(default_factory=list)  # {"reason", "span", "candidate"}
     studies: list[dict] = field(default_factory=list)  # the article's studies (pipeline.study_details), for linking across articles
-
-
-def mention_id(article_id: str, start: int, end: int, text: str) -> str:
-    return hashlib.sha256(f"{article_id}|{start}|{end}|{text}".encode()).hexdigest()[:20]
-
-
-_UNITS = {  # the kinds with one fixed unit, named by the schema's Kind (a kind it lacks fails at import)
-    Kind.percentage.value: "percent",
-    Kind.percentage_point.value: "percentage_point",
-    Kind.percentage_change.value: "percent",
-    Kind.multiplier.value: "times",
-}
-
-
-def _unit(kind: str, cand_unit: str | None, metric: str | None) -> str | None:
-    if kind in _UNITS:
-        return _UNITS[kind]
-    if kind == "score":
-        if cand_unit in ("stars", "grade", "points"):  # a rule may name its scale (score.index: points)
-            return cand_unit
-        return "grade" if metric == "customer_satisfaction" else "points"
-    if kind == "count":
-        return None
-    if kind == "ratio":
-        return "ratio"
-    return cand_unit
 
 
 def _restated(doc, cands: list[Candidate], k: int) -> bool:

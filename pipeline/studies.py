@@ -19,9 +19,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
+from pipeline.names import STOP_WORDS, norm_name, same_org  # noqa: F401  (norm_name, same_org: part of this module's API)
 from pipeline.nlp import doc_text, paragraph_numbers, sent_of, sentence_texts, sentences
 from pipeline.rules import load_rules
 
@@ -541,26 +541,6 @@ class SourceTracker:
                 if org and not self.is_person(org) and org not in self.surnames:  # 'volgens Gubbels' after 'Ron Gubbels'
                     return SourceRef(org, report=report, strength="quote")
         return None
-
-
-def norm_name(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", name.lower()).strip()
-
-
-def _acronym(name: str) -> str:
-    return "".join(w[0] for w in name.split() if w[:1].isupper())
-
-
-def same_org(a: str, b: str) -> bool:
-    """'Genesys' and 'Genesys Telecommunications', 'SSI' and 'Survey Sampling International'."""
-    na, nb = norm_name(a), norm_name(b)
-    if na == nb:
-        return True
-    short, long_ = sorted((a, b), key=len)
-    ns, nl = norm_name(short), norm_name(long_)
-    if ns and nl.split()[0] == ns:
-        return True
-    return short.isupper() and len(short) >= 2 and _acronym(long_) == short
 
 
 @dataclass

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 from flows.report import KIND_COLOURS
-from pipeline.extract import _UNITS
+from pipeline.records import _UNITS
 from pipeline.nlp import KIND_FILES
 from pipeline.rules import load_rules
 from schemas.records import KINDS, Kind, MetricMention

@@ -158,6 +158,19 @@ def test_progress_elsewhere_is_one_line_at_the_end():
     assert line.startswith("cxmetrics: extracted 200 articles in ") and "articles/s" in line
 
 
+def test_the_rate_is_of_extraction_alone():
+    """What comes after the last batch (writing the output) is not counted in the rate."""
+    now = [100.0]
+    out = io.StringIO()
+    p = Progress(stream=out, clock=lambda: now[0])
+    p(0, 200)
+    now[0] += 2.0
+    p(200, 200)
+    now[0] += 30.0  # assembly
+    p.close()
+    assert out.getvalue().strip() == "cxmetrics: extracted 200 articles in 2.0 s (100 articles/s)"
+
+
 def test_short_runs_say_nothing():
     out = io.StringIO()
     p = Progress(stream=out)
