@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy
 
 import spacy
-from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, NORM, ORTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
@@ -71,9 +71,9 @@ def cx_sentences(doc: Doc) -> Doc:
     closers = {'"', "”", "’", "'", ")", "»"}
     enders = {".", "!", "?", "…", "..", "..."}
     starts = numpy.full(len(doc), -1, dtype="int32")  # -1: not a start, 1: a start
-    # one pass over the tokens (each Token object is made once), then plain lists
-    texts = [t.text for t in doc]
-    spaces = [t.whitespace_ for t in doc]
+    # the tokens' texts cut from the doc's text (no Token objects); a token's trailing
+    # whitespace is one space or none, so a line break is always a token of its own
+    texts = _cut_texts(doc)
     is_space = doc.to_array(IS_SPACE).tolist()
     for i in range(len(texts)):
         if i == 0:
@@ -82,7 +82,7 @@ def cx_sentences(doc: Doc) -> Doc:
         if is_space[i]:
             continue
         prev = texts[i - 1]
-        if "\n" in prev or "\n" in spaces[i - 1]:
+        if "\n" in prev:
             starts[i] = 1
         elif prev in enders or (prev in closers and i >= 2 and texts[i - 2] in enders):
             # a new sentence starts with a capital, a digit or an opening quote
@@ -218,12 +218,20 @@ def sent_text(doc: Doc, i: int) -> str:
     return sentence_texts(doc)[_sent_owner(doc)[i]]
 
 
+def _cut_texts(doc: Doc) -> list[str]:
+    """Every token's ``text``, cut from the doc's text at its offset and length: the same
+    strings, without making a Token object for each."""
+    text = doc_text(doc)
+    return [text[i : i + n] for i, n in doc.to_array([IDX, LENGTH]).tolist()]
+
+
 def token_lowers(doc: Doc) -> list[str]:
-    """Every token's ``lower_``, read once per doc: the rules compare words by index, and a
-    list lookup is much cheaper than making a Token object for each look."""
+    """Every token's ``lower_`` (its text lower-cased: the language's LOWER), read once per
+    doc: the rules compare words by index, and a list lookup is much cheaper than making a
+    Token object for each look."""
     lows = doc.user_data.get("cx_token_lowers")
     if lows is None:
-        lows = doc.user_data["cx_token_lowers"] = [t.lower_ for t in doc]
+        lows = doc.user_data["cx_token_lowers"] = [t.lower() for t in token_texts(doc)]
     return lows
 
 
@@ -231,7 +239,7 @@ def token_texts(doc: Doc) -> list[str]:
     """Every token's ``text``, read once per doc (see ``token_lowers``)."""
     texts = doc.user_data.get("cx_token_texts")
     if texts is None:
-        texts = doc.user_data["cx_token_texts"] = [t.text for t in doc]
+        texts = doc.user_data["cx_token_texts"] = _cut_texts(doc)
     return texts
 
 

@@ -102,6 +102,10 @@ def _resolve_relative(phrase: str, ref_year: int) -> int | None:
     return None if offset is None else ref_year + offset
 
 
+_BASE_MARKERS: dict[str, list[list[str]]] = {}  # the comparison markers' words, by their first word
+for _marker in YEARS["base_markers"]:
+    _BASE_MARKERS.setdefault(_marker.split()[0], []).append(_marker.split())
+
 BASE_REACH = 8  # tokens: 'Vergeleken met de 47.207 klachten in 2013' is one comparison phrase
 
 
@@ -110,13 +114,12 @@ def _base_marker(doc: Doc, i: int, sent: Span) -> int | None:
     before it ('sinds 2020', 'vergeleken met het jaar 2020') or earlier in its phrase, with no
     clause break between ('Vergeleken met de 47.207 klachten in 2013')."""
     floor = max(sent.start, i - BASE_REACH)
+    texts, lows = token_texts(doc), token_lowers(doc)
     for s in range(i - 1, floor - 1, -1):
-        if token_texts(doc)[s] in _CLAUSE_BREAKS:
+        if texts[s] in _CLAUSE_BREAKS:
             return None
-        for marker in YEARS["base_markers"]:
-            words = marker.split()
-            n = len(words)
-            if s + n <= i and token_lowers(doc)[s : s + n] == words:
+        for words in _BASE_MARKERS.get(lows[s], ()):  # the markers that start with this word
+            if s + len(words) <= i and lows[s : s + len(words)] == words:
                 return s
     return None
 

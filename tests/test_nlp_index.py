@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.nlp import CANDIDATES_KEY, get_nlp, numeral_tokens, quantity_tokens, sentences, span_ruler_candidates
+from pipeline.nlp import (
+    CANDIDATES_KEY,
+    get_nlp,
+    numeral_tokens,
+    quantity_tokens,
+    sentences,
+    span_ruler_candidates,
+    token_lowers,
+    token_texts,
+)
 from pipeline.rules import load_rules
 from schemas.records import KINDS
 from tests.conftest import CORPUS
@@ -27,6 +36,8 @@ TEXTS = [
     "",
     "Geen enkel getal hier.",
     "12",
+    # case that changes length when lower-cased ('İ' is two code points lower-cased), tabs, line breaks
+    "İstanbul: 12 procent\tvan de ÉÉN klanten\n\n  Ürün 3,5%  \u00a0 en ß 7 keer.",
 ]
 
 
@@ -60,6 +71,8 @@ def test_indexes_equal_a_scan_of_every_token(text: str) -> None:
     assert [(s.start, s.end) for s in sentences(doc)] == [(s.start, s.end) for s in doc.sents]
     assert numeral_tokens(doc) == [t.i for t in doc if t._.numform is not None]
     assert quantity_tokens(doc) == [t.i for t in doc if t._.num is not None]
+    assert token_texts(doc) == [t.text for t in doc]
+    assert token_lowers(doc) == [t.lower_ for t in doc]
 
 
 SPEECH = [
