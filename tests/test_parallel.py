@@ -115,6 +115,22 @@ def test_early_work_is_taken_not_done_again(tmp_path):
     assert not staging.exists()
 
 
+def test_staging_folders_of_gone_processes_are_removed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from flows import early
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    state = tmp_path / ".cxmetrics"
+    dead, alive = state / f"early-{gone.stdout.strip()}", state / f"early-{os.getpid()}"
+    for d in (dead, alive):
+        (d / "x").mkdir(parents=True)
+    early.remove_stale(tmp_path)
+    assert not dead.exists() and alive.exists()
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_run_that_starts_early_writes_what_one_process_writes(tmp_path):
     from flows.cli import main
