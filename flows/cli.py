@@ -67,11 +67,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     _use_serving_server(out)
     apply_prefect_settings()  # before Prefect is imported
     workers = 1 if args.dask else args.workers
-    _start_early(corpus, out, args, workers)
+    started = _start_early(corpus, out, args, workers)
     from flows.extract_flow import extract_corpus
     from flows.progress import Progress
 
     progress = Progress()
+    progress.early = started
     flow_fn = extract_corpus
     if args.dask:
         from flows.dask_runner import dask_task_runner
@@ -120,26 +121,32 @@ def _use_serving_server(out: Path) -> None:
         os.environ["PREFECT_API_URL"] = url
 
 
-def _start_early(corpus: Path, out: Path, args: argparse.Namespace, workers: int | None) -> None:
+def _start_early(corpus: Path, out: Path, args: argparse.Namespace, workers: int | None) -> float | None:
     """When the run will use worker processes, plan its work now and start on it while Prefect
-    starts (flows/early.py; the workers load the pipeline meanwhile, flows/parallel.py)."""
+    starts (flows/early.py; the workers load the pipeline meanwhile, flows/parallel.py).
+    When it did, the time it started (``time.monotonic``, as the progress line counts)."""
+    import time
+
     from flows import early
     from flows.parallel import workers_for
     from flows.plan import list_articles, plan, work_version
 
     if workers == 1:
-        return
+        return None
     try:
         entries = list_articles(corpus, args.max_bytes, args.corrections)
     except OSError:
-        return  # the flow reports it
+        return None  # the flow reports it
     version = work_version()
     todo = plan(out, entries, version, args.full).todo
     n = workers_for(len(todo), workers)
     if n > 1:
         size = args.batch_size
         batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        began = time.monotonic()
         early.start(corpus, out, batches, n, args.max_bytes, version, args.parse_seconds)
+        return began
+    return None
 
 
 def _settle(flow_run_id, n_tasks: int, timeout: float = 10.0) -> None:

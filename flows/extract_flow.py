@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,22 +37,21 @@ from flows.io import (
     run_lock,
     save_manifest,
     state_dir,
-    sync_text,
 )
 from flows import early
-from flows.batch import _article_rejection, extract_entries, process_entry  # noqa: F401  (process_entry: the flow's per-article step)
-from flows.parallel import map_parts, workers_for
+from flows.batch import extract_entries, process_entry  # noqa: F401  (process_entry: the flow's per-article step)
+from flows.assembly import Written, append_part, write_articles, write_part
+from flows.parallel import MIN_PARALLEL_ARTICLES, map_parts, pool, pool_workers, split, workers_for
 from flows.plan import corrections_path, list_articles, plan, work_version
 from flows.timelimit import DEFAULT_PARSE_SECONDS
 from flows.testhooks import pause_at
-from pipeline.article import ArticleError, article_id_for, decode, sha256_bytes
-from pipeline.corrections import Parsed, apply_corrections, invalid_reports, orphan_reports, parse_corrections
-from pipeline.corpus_studies import build_findings, figures_of, keep_study, link_studies, relink, study_record
+from pipeline.article import article_id_for, sha256_bytes
+from pipeline.corrections import Parsed, invalid_reports, orphan_reports, parse_corrections
+from pipeline.corpus_studies import build_findings, keep_study, link_studies, study_record
 from schemas.records import SCHEMA_VERSION, FindingRecord, StudyRecord
 
 OUTPUT_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl", "studies.jsonl", "findings.jsonl")
 DEFAULT_BATCH_SIZE = 200
-TEXT_WRITERS = 2  # threads writing article texts during assembly
 
 
 # --------------------------------------------------------------------------- tasks
@@ -125,17 +123,6 @@ def load_corrections(path: Path) -> tuple[Parsed, str]:
     return parse_corrections(data.decode("utf-8", errors="replace")), sha256_bytes(data)
 
 
-def _article_text(corpus: Path, entry: Entry, article: dict) -> str | None:
-    """The decoded text of an article being corrected, if its bytes are still those extracted."""
-    try:
-        data = (corpus / entry.path).read_bytes()
-        if sha256_bytes(data) != article.get("sha256"):
-            return None
-        return decode(data)[0]
-    except (OSError, ArticleError):
-        return None
-
-
 def assemble(
     out: Path,
     entries: list[Entry],
@@ -149,71 +136,42 @@ def assemble(
     Editors' corrections are applied here, after extraction, so the cache always holds
     the extractor's own output and a changed correction never forces a re-extraction.
     ``extracted``: this run's batch summaries by path, which carry each article's studies
-    (read from the cache only for the articles not extracted now). Article texts are
-    written by a few threads beside the main loop (file I/O, which leaves the GIL).
+    (read from the cache only for the articles not extracted now). The articles' lines
+    are written by ``flows.assembly``: split over the worker processes when a run has
+    them up and many articles, else here.
     """
     pending = dict(corrections.by_article) if corrections else {}
-    kinds: Counter = Counter()
-    seen_ids: dict[str, str] = {}
-    texts: set[str] = set()
     order = sorted(entries, key=lambda e: (article_id_for(e.path), e.path))
     article_studies = _article_studies(out, order, extracted or {})
     groups, study_ids = link_studies(article_studies.items())
-    study_counts: Counter = Counter()
-    figures = []
+    items: list[tuple[Entry, str | None]] = []  # each file, and the file that already has its article id
+    first_of: dict[str, str] = {}
+    for e in order:
+        aid = article_id_for(e.path)
+        items.append((e, first_of.get(aid)))
+        first_of.setdefault(aid, e.path)
+    written = Written()
     with (
-        ThreadPoolExecutor(max_workers=TEXT_WRITERS, thread_name_prefix="cxmetrics-texts") as text_pool,
         atomic_writer(out / "metrics.jsonl") as fm,
         atomic_writer(out / "articles.jsonl") as fa,
         atomic_writer(out / "rejected.jsonl") as fr,
         atomic_writer(out / "studies.jsonl") as fs,
         atomic_writer(out / "findings.jsonl") as ff,
     ):
-        writing: deque[Future] = deque()
-        for e in order:
-            cached = load_cache(cache_path(out, e.path))
-            if cached is None:
-                raise RuntimeError(f"cache for {e.path} is missing after extraction")
-            article, mentions, rejections = cached["article"], cached["mentions"], cached["rejections"]
-            aid = article["article_id"]
-            if aid in seen_ids:
-                reason = f"duplicate_article_id: '{aid}' is already used by {seen_ids[aid]}"
-                dup = _article_rejection(e, reason, article.get("sha256", ""), article.get("encoding"))
-                article, mentions, rejections = dup["article"], [], dup["rejections"]
-            else:
-                seen_ids[aid] = e.path
-                if article.get("text_path") and cached.get("text") is not None:
-                    # unchanged texts are not rewritten; a few writes in flight, so memory stays flat
-                    writing.append(text_pool.submit(sync_text, out, article["text_path"], cached["text"]))
-                    while len(writing) > 4 * TEXT_WRITERS:
-                        writing.popleft().result()
-                    texts.add(article["text_path"])
-                if aid in pending:
-                    text = cached.get("text") or (_article_text(corpus, e, article) if corpus is not None else None)
-                    fixed = apply_corrections(article, mentions, rejections, pending.pop(aid), text)
-                    article, mentions, rejections = fixed.article, fixed.mentions, fixed.rejections
-            summary.articles += 1
-            if article["status"] == "ok":
-                summary.ok += 1
-            else:
-                summary.rejected_articles += 1
-            fa.write(dumps(article) + "\n")
-            own = article_studies.get(aid, []) if seen_ids.get(aid) == e.path else []
-            for m in mentions:
-                local = relink(m, own)
-                m["study_id"] = study_ids.get((aid, local)) if local else None
-                study_counts[m["study_id"]] += 1
-            figures.extend(figures_of(mentions))
-            for m in mentions:
-                fm.write(dumps(m) + "\n")
-                kinds[m["kind"]] += 1
-            for r in rejections:
-                fr.write(dumps(r) + "\n")
-                if r["level"] == "mention":
-                    summary.rejected_mentions += 1
-            summary.mentions += len(mentions)
-        while writing:  # a text that cannot be written fails the run before any output is renamed
-            writing.popleft().result()
+        workers = pool_workers()
+        if workers > 1 and len(items) >= MIN_PARALLEL_ARTICLES:
+            sinks = {"metrics.jsonl": fm, "articles.jsonl": fa, "rejected.jsonl": fr}
+            try:
+                for part in _write_parts(out, corpus, split(items, workers), article_studies, study_ids, pending, workers):
+                    append_part(part, sinks)
+                    written.add(part)
+            finally:
+                shutil.rmtree(state_dir(out) / "assembly", ignore_errors=True)
+            for e, used_by in items:  # the corrections the parts applied
+                if used_by is None:
+                    pending.pop(article_id_for(e.path), None)
+        else:
+            written = write_articles(out, corpus, items, article_studies, study_ids, pending, fm, fa, fr)
         pause_at("writing")  # the outputs are temp files, not yet renamed
         # corrections of articles no longer in the corpus, and lines that do not validate: reported last
         for aid in sorted(pending):
@@ -221,9 +179,35 @@ def assemble(
                 fr.write(dumps(r) + "\n")
         for r in invalid_reports(corrections) if corrections else []:
             fr.write(dumps(r) + "\n")
-        _write_studies(fs, ff, groups, study_ids, study_counts, figures, summary)
-    prune_texts(out, texts)
-    summary.by_kind = dict(sorted(kinds.items()))
+        _write_studies(fs, ff, groups, study_ids, written.study_counts, written.figures, summary)
+    prune_texts(out, written.texts)
+    for name in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions"):
+        setattr(summary, name, getattr(summary, name) + getattr(written, name))
+    summary.by_kind = dict(sorted(written.kinds.items()))
+
+
+def _write_parts(out: Path, corpus: Path | None, parts: list, article_studies: dict, study_ids: dict, pending: dict, workers: int) -> list[Written]:
+    """``flows.assembly.write_part`` for each part of the articles on the worker pool, in order
+    (their part files under ``.cxmetrics/assembly/``, removed by the caller once joined). Each
+    part gets the studies, study ids and corrections of its own articles only."""
+    root = state_dir(out) / "assembly"
+    shutil.rmtree(root, ignore_errors=True)
+    futures = []
+    for k, part in enumerate(parts):
+        aids = {article_id_for(e.path) for e, _u in part}
+        futures.append(pool(workers).submit(
+            write_part, str(out), str(corpus) if corpus is not None else None, str(root / f"part-{k:03d}"), part,
+            {a: v for a, v in article_studies.items() if a in aids},
+            {key: v for key, v in study_ids.items() if key[0] in aids},
+            {a: v for a, v in pending.items() if a in aids},
+        ))
+    try:
+        return [f.result() for f in futures]
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        shutil.rmtree(root, ignore_errors=True)
+        raise
 
 
 def _article_studies(out: Path, order: list[Entry], extracted: dict[str, dict]) -> dict[str, list[dict]]:

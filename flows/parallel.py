@@ -91,6 +91,12 @@ def pool(workers: int) -> ProcessPoolExecutor:
         return _pool
 
 
+def pool_workers() -> int:
+    """How many processes the pool that is up has (0: none is up)."""
+    with _lock:
+        return _pool_workers if _pool is not None else 0
+
+
 def shutdown() -> None:
     global _pool
     with _lock:

@@ -24,13 +24,14 @@ class Progress:
         self.workers = workers
         self.clock = clock
         self.start = clock()
+        self.early: float | None = None  # when extraction began before the flow did (flows/early.py)
         self.end: float | None = None
         self.bar = None
         self.done = self.total = 0
 
     def __call__(self, done: int, total: int) -> None:
-        if done == 0:  # extraction starts now: the rate counts from here
-            self.start = self.clock()
+        if done == 0:  # extraction starts now (or started early): the rate counts from there
+            self.start = self.early if self.early is not None else self.clock()
         self.end = self.clock() if done >= total else None  # ... to here: writing the output is not extraction
         self.done, self.total = done, total
         if total < MIN_ARTICLES or not self.tty:

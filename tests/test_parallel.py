@@ -40,6 +40,47 @@ def test_two_processes_write_what_one_writes(tmp_path):
         assert (two / name).read_bytes() == (one / name).read_bytes(), name
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_assembly_split_over_the_workers_writes_what_one_process_writes(tmp_path, monkeypatch):
+    """flows/assembly.py: the articles' lines written in parts by the worker processes and
+    joined in order equal one process's, with a duplicate article id (two folders, one file
+    name), an editor's correction, a correction of an article that is gone, and a text."""
+    import json
+
+    import flows.extract_flow as flow_mod
+    from flows.io import read_jsonl
+
+    corpus = tmp_path / "corpus"
+    (corpus / "a").mkdir(parents=True)
+    (corpus / "b").mkdir()
+    seeds = sorted(CORPUS.glob("*.txt"))
+    for k, src in enumerate(seeds * 2):
+        shutil.copy(src, corpus / "a" / f"{k:02d}_{src.name}")
+    shutil.copy(seeds[0], corpus / "b" / f"00_{seeds[0].name}")  # the same article id as a/00_...
+    one, two = tmp_path / "one", tmp_path / "two"
+    flow_mod.extract_corpus(corpus=str(corpus), out=str(one), workers=1)
+    aid = f"01_{seeds[1].stem}"
+    art = next(a for a in read_jsonl(one / "articles.jsonl") if a["article_id"] == aid)
+    m = next(m for m in read_jsonl(one / "metrics.jsonl") if m["article_id"] == aid)
+    at = "2026-11-23T10:00:00Z"
+    lines = [
+        {"article_id": aid, "sha256": art["sha256"], "span": m["span"], "action": "reject", "fields": {}, "at": at},
+        {"article_id": "gone", "sha256": "0" * 64, "span": {"start": 0, "end": 1}, "action": "reject", "fields": {}, "at": at},
+    ]
+    (corpus / "corrections.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    flow_mod.extract_corpus(corpus=str(corpus), out=str(one), workers=1)
+    monkeypatch.setattr(flow_mod, "MIN_PARALLEL_ARTICLES", 2)  # split even these 11 articles
+    flow_mod.extract_corpus(corpus=str(corpus), out=str(two), workers=2, batch_size=4)
+    assert parallel.pool_workers() == 2
+    for name in OUTPUTS + ("studies.jsonl", "findings.jsonl"):
+        assert (two / name).read_bytes() == (one / name).read_bytes(), name
+    reasons = [r["reason"] for r in read_jsonl(two / "rejected.jsonl")]
+    assert any(r.startswith("duplicate_article_id") and "a/00_" in r for r in reasons)
+    assert any(r.startswith("rejected_by_editor") for r in reasons) and any("'gone'" in r for r in reasons)
+    assert sorted(p.name for p in (two / "texts").iterdir()) == sorted(p.name for p in (one / "texts").iterdir())
+    assert not (two / ".cxmetrics" / "assembly").exists()
+
+
 def _worker_pids() -> set[int]:
     pool = parallel._pool
     return set(pool._processes) if pool is not None else set()
@@ -185,6 +226,19 @@ def test_the_rate_is_of_extraction_alone():
     now[0] += 30.0  # assembly
     p.close()
     assert out.getvalue().strip() == "cxmetrics: extracted 200 articles in 2.0 s (100 articles/s)"
+
+
+def test_the_rate_counts_from_an_early_start():
+    """Articles extracted before the flow began (flows/early.py) count from when that began."""
+    now = [100.0]
+    out = io.StringIO()
+    p = Progress(stream=out, clock=lambda: now[0])
+    p.early = 95.0
+    p(0, 200)
+    now[0] += 3.0
+    p(200, 200)
+    p.close()
+    assert out.getvalue().strip() == "cxmetrics: extracted 200 articles in 8.0 s (25 articles/s)"
 
 
 def test_short_runs_say_nothing():
