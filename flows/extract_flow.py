@@ -18,6 +18,7 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from flows import early
 from flows.batch import extract_entries, process_entry  # noqa: F401  (process_entry: the flow's per-article step)
 from flows.assembly import Written, append_part, write_articles, write_part
 from flows.parallel import MIN_PARALLEL_ARTICLES, map_parts, pool, pool_workers, split, workers_for
+from flows.parallel import shutdown as shutdown_pool
 from flows.plan import corrections_path, list_articles, plan, work_version
 from flows.timelimit import DEFAULT_PARSE_SECONDS
 from flows.testhooks import pause_at
@@ -159,10 +161,18 @@ def assemble(
         atomic_writer(out / "findings.jsonl") as ff,
     ):
         workers = pool_workers()
+        parts = None
         if workers > 1 and len(items) >= MIN_PARALLEL_ARTICLES:
+            try:
+                parts = _write_parts(out, corpus, split(items, workers), article_studies, study_ids, pending, workers)
+            except BrokenProcessPool:  # a worker killed from outside: nothing is joined yet, so write here
+                shutdown_pool()
+        if parts is None:
+            written = write_articles(out, corpus, items, article_studies, study_ids, pending, fm, fa, fr)
+        else:
             sinks = {"metrics.jsonl": fm, "articles.jsonl": fa, "rejected.jsonl": fr}
             try:
-                for part in _write_parts(out, corpus, split(items, workers), article_studies, study_ids, pending, workers):
+                for part in parts:
                     append_part(part, sinks)
                     written.add(part)
             finally:
@@ -170,8 +180,6 @@ def assemble(
             for e, used_by in items:  # the corrections the parts applied
                 if used_by is None:
                     pending.pop(article_id_for(e.path), None)
-        else:
-            written = write_articles(out, corpus, items, article_studies, study_ids, pending, fm, fa, fr)
         pause_at("writing")  # the outputs are temp files, not yet renamed
         # corrections of articles no longer in the corpus, and lines that do not validate: reported last
         for aid in sorted(pending):

@@ -80,6 +80,18 @@ def test_assembly_split_over_the_workers_writes_what_one_process_writes(tmp_path
     assert sorted(p.name for p in (two / "texts").iterdir()) == sorted(p.name for p in (one / "texts").iterdir())
     assert not (two / ".cxmetrics" / "assembly").exists()
 
+    # a worker killed during assembly: nothing was joined yet, so this process writes it all
+    from concurrent.futures.process import BrokenProcessPool
+
+    def broken(*a, **k):
+        raise BrokenProcessPool("killed")
+
+    monkeypatch.setattr(flow_mod, "_write_parts", broken)
+    three = tmp_path / "three"
+    flow_mod.extract_corpus(corpus=str(corpus), out=str(three), workers=2, batch_size=4)
+    for name in OUTPUTS + ("studies.jsonl", "findings.jsonl"):
+        assert (three / name).read_bytes() == (one / name).read_bytes(), name
+
 
 def _worker_pids() -> set[int]:
     pool = parallel._pool
