@@ -25,6 +25,7 @@ from pipeline.corrections import apply_corrections
 
 TEXT_WRITERS = 2  # threads writing article texts beside the loop (file I/O leaves the GIL)
 PART_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl")
+COUNTS = ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions")  # summed into the run's summary
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Written:
     parts: dict[str, str] = field(default_factory=dict)  # output name -> its part file (in a worker)
 
     def add(self, other: Written) -> None:
-        for name in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions"):
+        for name in COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.kinds.update(other.kinds)
         self.study_counts.update(other.study_counts)

@@ -41,7 +41,7 @@ from flows.io import (
 )
 from flows import early
 from flows.batch import extract_entries, process_entry  # noqa: F401  (process_entry: the flow's per-article step)
-from flows.assembly import Written, append_part, write_articles, write_part
+from flows.assembly import COUNTS, Written, append_part, write_articles, write_part
 from flows.parallel import MIN_PARALLEL_ARTICLES, map_parts, pool, pool_workers, split, workers_for
 from flows.parallel import shutdown as shutdown_pool
 from flows.plan import corrections_path, list_articles, plan, work_version
@@ -189,7 +189,7 @@ def assemble(
             fr.write(dumps(r) + "\n")
         _write_studies(fs, ff, groups, study_ids, written.study_counts, written.figures, summary)
     prune_texts(out, written.texts)
-    for name in ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions"):
+    for name in COUNTS:
         setattr(summary, name, getattr(summary, name) + getattr(written, name))
     summary.by_kind = dict(sorted(written.kinds.items()))
 
