@@ -129,7 +129,7 @@ def _start_early(corpus: Path, out: Path, args: argparse.Namespace, workers: int
 
     from flows import early
     from flows.parallel import workers_for
-    from flows.plan import list_articles, plan, work_version
+    from flows.plan import batches, list_articles, plan, work_version
 
     if workers == 1:
         return None
@@ -141,10 +141,8 @@ def _start_early(corpus: Path, out: Path, args: argparse.Namespace, workers: int
     todo = plan(out, entries, version, args.full).todo
     n = workers_for(len(todo), workers)
     if n > 1:
-        size = args.batch_size
-        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
         began = time.monotonic()
-        early.start(corpus, out, batches, n, args.max_bytes, version, args.parse_seconds)
+        early.start(corpus, out, batches(todo, args.batch_size), n, args.max_bytes, version, args.parse_seconds)
         return began
     return None
 

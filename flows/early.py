@@ -22,6 +22,7 @@ import os
 import shutil
 import threading
 from concurrent.futures import Future
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,14 +135,9 @@ def claim(corpus, out, entries: list[Entry], max_bytes: int, version: str, parse
 def wait() -> None:
     """Until no early work is running (before the flow extracts anything itself)."""
     early = _current
-    if early is None:
-        return
-    early.ready.wait()
-    for fut in early.futures:
-        try:
-            fut.result()
-        except BaseException:  # noqa: BLE001 - reported by claim as not extracted
-            pass
+    if early is not None:
+        early.ready.wait()
+        futures_wait(early.futures)  # failures are claim's to report (as not extracted)
 
 
 def discard() -> None:
@@ -154,10 +150,5 @@ def discard() -> None:
     early.ready.wait()
     for fut in early.futures:
         fut.cancel()
-    wait_for = [f for f in early.futures if not f.cancelled()]
-    for fut in wait_for:
-        try:
-            fut.result()
-        except BaseException:  # noqa: BLE001
-            pass
+    futures_wait(early.futures)
     shutil.rmtree(early.staging, ignore_errors=True)

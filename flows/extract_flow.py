@@ -44,7 +44,7 @@ from flows.batch import extract_entries, process_entry  # noqa: F401  (process_e
 from flows.assembly import COUNTS, Written, append_part, write_articles, write_part
 from flows.parallel import MIN_PARALLEL_ARTICLES, map_parts, pool, pool_workers, split, workers_for
 from flows.parallel import shutdown as shutdown_pool
-from flows.plan import corrections_path, list_articles, plan, work_version
+from flows.plan import batches, corrections_path, list_articles, plan, work_version
 from flows.timelimit import DEFAULT_PARSE_SECONDS
 from flows.testhooks import pause_at
 from pipeline.article import article_id_for, sha256_bytes
@@ -177,9 +177,8 @@ def assemble(
                     written.add(part)
             finally:
                 shutil.rmtree(state_dir(out) / "assembly", ignore_errors=True)
-            for e, used_by in items:  # the corrections the parts applied
-                if used_by is None:
-                    pending.pop(article_id_for(e.path), None)
+            for aid in first_of:  # the corrections the parts applied (to each article id's first file)
+                pending.pop(aid, None)
         pause_at("writing")  # the outputs are temp files, not yet renamed
         # corrections of articles no longer in the corpus, and lines that do not validate: reported last
         for aid in sorted(pending):
@@ -267,10 +266,6 @@ def _prune_cache(out: Path, keep: set[str]) -> None:
             f.unlink(missing_ok=True)
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def _outputs_intact(out: Path, manifest: dict) -> bool:
     from flows.io import sha256_file
 
@@ -341,7 +336,7 @@ def extract_corpus(
         n_workers = workers_for(len(todo), workers)
         futures = [
             extract_batch.submit(str(corpus_p), str(out_p), b, max_bytes, version, parse_seconds, n_workers)
-            for b in _chunks(todo, batch_size)
+            for b in batches(todo, batch_size)
         ]
         summary.tasks = len(futures)
         results: list[dict] = []

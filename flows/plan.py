@@ -75,3 +75,8 @@ def plan(out: Path, entries: list[Entry], version: str, full: bool, schema_versi
     listed = {e.path for e in entries}
     deleted = sum(1 for p in known if p not in listed)
     return Plan(entries, todo, manifest, valid, known, new, unchanged, deleted)
+
+
+def batches(items: list, size: int) -> list[list]:
+    """``items`` in runs of ``size``: the flow's tasks, and the early start's in the same order."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
