@@ -73,7 +73,7 @@ def cx_sentences(doc: Doc) -> Doc:
     starts = numpy.full(len(doc), -1, dtype="int32")  # -1: not a start, 1: a start
     # the tokens' texts cut from the doc's text (no Token objects); a token's trailing
     # whitespace is one space or none, so a line break is always a token of its own
-    texts = _cut_texts(doc)
+    texts = doc.user_data[_UNMERGED_KEY] = _cut_texts(doc)  # cx_numerals turns them into token_texts
     is_space = doc.to_array(IS_SPACE).tolist()
     for i in range(len(texts)):
         if i == 0:
@@ -126,32 +126,50 @@ def cx_numerals(doc: Doc) -> Doc:
     text = doc_text(doc)
     masked = [m.span() for m in _PHONE_RE.finditer(text)]
     list_items = {m.start(1) for m in _LIST_ITEM_RE.finditer(text)}
-    spans = []
+    found = []  # (first token, token count, numeral, why), in text order, before merging
     for n in find_numerals(text):
         span = doc.char_span(n.start, n.end)
         if span is None:  # inside a larger token: COVID-19, a URL, 18-10-2021
             continue
         why = "list" if n.start in list_items else _exclusion(text, n.start, n.end, n.value, n.form, masked)
-        spans.append((span, n, why))
+        found.append((span.start, len(span), n, why))
     with doc.retokenize() as retok:
-        for span, _n, _why in spans:
-            if len(span) > 1:
-                retok.merge(span)
+        for start, length, _n, _why in found:
+            if length > 1:
+                retok.merge(doc[start : start + length])
+    unmerged = doc.user_data.pop(_UNMERGED_KEY, None)
+    texts = [] if unmerged is not None else None
     index = []
-    for span, n, why in spans:
-        tok = doc.char_span(n.start, n.end)[0]
-        index.append(tok.i)
-        tok._.numtext = n.text
-        tok._.numform = why or n.form
-        tok._.num = None if why else n.value
-        tok._.ratio_b = n.ratio_second
+    done = shift = 0  # unmerged tokens copied; tokens merged away before the current numeral
+    for start, length, n, why in found:
+        i = start - shift  # the numeral's token after merging
+        if texts is not None and length > 1:
+            texts.extend(unmerged[done:start])
+            texts.append(text[n.start : n.end])
+            done = start + length
+        shift += length - 1
+        tok = doc[i]
+        index.append(i)
+        form = why or n.form
+        ext = tok._
+        ext.numtext = n.text
+        ext.numform = form
+        ext.num = None if why else n.value
+        ext.ratio_b = n.ratio_second
         # the form as NORM too: rules match on it natively ('num_digits'), much faster than '_' attributes
-        tok.norm_ = f"num_{tok._.numform}"
+        tok.norm_ = f"num_{form}"
     doc.user_data[_NUMERALS_KEY] = index
+    if texts is not None:
+        # every token's text after the merges, from the texts cx_sentences cut (a merged
+        # numeral's text is the span it covers): token_texts without cutting them again
+        texts.extend(unmerged[done:])
+        doc.user_data[_TEXTS_KEY] = texts
     return doc
 
 
 _NUMERALS_KEY = "cx_numerals"
+_UNMERGED_KEY = "cx_unmerged_texts"  # the tokens' texts before cx_numerals merges numerals
+_TEXTS_KEY = "cx_token_texts"
 
 
 def doc_text(doc: Doc) -> str:
@@ -237,9 +255,9 @@ def token_lowers(doc: Doc) -> list[str]:
 
 def token_texts(doc: Doc) -> list[str]:
     """Every token's ``text``, read once per doc (see ``token_lowers``)."""
-    texts = doc.user_data.get("cx_token_texts")
+    texts = doc.user_data.get(_TEXTS_KEY)
     if texts is None:
-        texts = doc.user_data["cx_token_texts"] = _cut_texts(doc)
+        texts = doc.user_data[_TEXTS_KEY] = _cut_texts(doc)
     return texts
 
 

@@ -36,6 +36,8 @@ TEXTS = [
     "",
     "Geen enkel getal hier.",
     "12",
+    # numerals of several tokens merged into one (token_texts is derived from the texts before the merge)
+    "Ruim twee derde (68 procent), 1 000 klanten, tweeënhalf keer, 3 op de 10 en 2,5 miljoen euro.\n\n12 procent",
     # case that changes length when lower-cased ('İ' is two code points lower-cased), tabs, line breaks
     "İstanbul: 12 procent\tvan de ÉÉN klanten\n\n  Ürün 3,5%  \u00a0 en ß 7 keer.",
 ]
