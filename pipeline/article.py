@@ -93,18 +93,39 @@ def _numeric_date(raw: str) -> date | None:
         return None
 
 
-def _parse_date(raw: str) -> date | None:
+_MONTH_NUMBERS: dict[str, int] = _PUBLISHED["month_numbers"]
+_WORD_DATE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?\s+(\d{4})")
+
+
+def _word_date(raw: str) -> date | None:
+    """'3 juni 2019', '6 okt. 2022': a day, a Dutch month word of ``month_numbers`` and a year,
+    read by hand (None for a day the month does not have); LookupError for any other form."""
+    m = _WORD_DATE.fullmatch(raw.strip())
+    month = _MONTH_NUMBERS.get(m.group(2).lower()) if m else None
+    if month is None:
+        raise LookupError(raw)
     try:
-        parsed_num = _numeric_date(raw)
-        return parsed_num if parsed_num and 1900 <= parsed_num.year <= 2100 else None
-    except LookupError:
-        pass
+        return date(int(m.group(3)), month, int(m.group(1)))
+    except ValueError:
+        return None
+
+
+def _parse_date(raw: str) -> date | None:
+    for by_hand in (_numeric_date, _word_date):
+        try:
+            parsed = by_hand(raw)
+        except LookupError:
+            continue
+        return parsed if parsed and 1900 <= parsed.year <= 2100 else None
+    parsed = _dateparser_date(raw)
+    return parsed if parsed and 1900 <= parsed.year <= 2100 else None
+
+
+def _dateparser_date(raw: str) -> date | None:
     parsed = dateparser.parse(
         raw, languages=["nl", "en"], settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "STRICT_PARSING": False}
     )
-    if parsed is None or not (1900 <= parsed.year <= 2100):
-        return None
-    return parsed.date()
+    return parsed.date() if parsed is not None else None
 
 
 def find_published(text: str) -> tuple[str | None, tuple[int, int] | None]:

@@ -5,6 +5,8 @@ Adding a Dutch phrasing is one line of pattern plus one line of example here.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from pipeline.article import find_published
@@ -88,3 +90,36 @@ def test_not_a_numeral(text):
 @pytest.mark.parametrize("example", load_rules("published").examples, ids=lambda e: e.text[:30])
 def test_published(example):
     assert find_published(example.text)[0] == example.published
+
+
+def _word_dates() -> list[str]:
+    words = load_rules("published").tables["month_numbers"]
+    forms = []
+    for k, word in enumerate(words):
+        spelled = (word, word.upper(), word.capitalize(), f"{word}.")[k % 4]
+        for day in ("1", "07", "28", "29", "30", "31", "32"):
+            for year in ("2016", "2019", "2023"):
+                forms.append(f"{day} {spelled} {year}")
+    return forms + ["3  juni\t2019", " 6 okt. 2022 "]
+
+
+def test_month_words_are_read_as_dateparser_reads_them():
+    """``month_numbers`` reads 'D month YYYY' by hand: the same dates (or none, for a day the
+    month does not have) as dateparser, for every month word in several spellings."""
+    from pipeline.article import _dateparser_date, _word_date
+
+    forms = _word_dates()
+    assert len(forms) > 500
+    # 'febr' (and 'febr.'), a Dutch abbreviation dateparser 1.x does not know: read by hand only
+    theirs = [f for f in forms if "febr" not in f.lower()]
+    assert [(f, _word_date(f)) for f in theirs] == [(f, _dateparser_date(f)) for f in theirs]
+    assert _dateparser_date("3 febr. 2019") is None
+    assert _word_date("3 febr. 2019") == _word_date("3 februari 2019") == date(2019, 2, 3)
+
+
+@pytest.mark.parametrize("raw", ["March 3, 2021", "3 June 2019", "3 juni", "juni 2019", "3 maand 2019"])
+def test_other_date_forms_are_left_to_dateparser(raw):
+    from pipeline.article import _word_date
+
+    with pytest.raises(LookupError):
+        _word_date(raw)

@@ -139,7 +139,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "qualifier_words": WORDS,
     },
     # regex parts with '{{name}}' placeholders, expanded (and compiled) by pipeline.article
-    "published": {"parts": dict[Word, Word], "patterns": list[dict[Word, Word]], "head_chars": int},
+    "published": {"parts": dict[Word, Word], "patterns": list[dict[Word, Word]], "head_chars": int, "month_numbers": dict[Word, Annotated[int, Field(ge=1, le=12)]]},
     "qualifiers": {"before": dict[Word, Word], "after": dict[Word, Word], "skip": WORDS},
     "ratio": {"ratio_words": REGEX},
     "sources": {
