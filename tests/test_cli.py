@@ -163,3 +163,14 @@ def test_first_run_in_a_terminal_shows_no_usage_data_notice(tmp_path):
     seen = b"".join(chunks).decode("utf-8", "replace")
     assert "cxmetrics: 1 article (1 ok" in seen  # the run did happen, in the terminal
     assert "usage data" not in seen and "DO_NOT_TRACK" not in seen, seen
+
+
+def test_the_console_command_is_the_quick_exit_wrapper():
+    """`cxmetrics` (pyproject's script) and `python -m flows.cli` both go through `command`,
+    which freezes the heap before the interpreter's last collection; the subprocess tests
+    in this file and in test_one_line_errors.py run it."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["cxmetrics"] == "flows.cli:command"
+    assert "raise SystemExit(command())" in (ROOT / "flows" / "cli.py").read_text(encoding="utf-8")
