@@ -98,7 +98,7 @@ def extract_entries(corpus: str, out: str, max_bytes: int, version: str, parse_s
         if result is None:
             result = process_entry(corpus_p, entry, max_bytes, parse_seconds)
         result.update({"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns, "extractor_version": version})
-        atomic_write_json(cpath, result)
+        atomic_write_json(cpath, result, durable=False)  # the run flushes them all at once (flush_writes)
         pause_at("cache")
         art = result["article"]
         summaries.append({

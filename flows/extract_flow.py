@@ -33,6 +33,7 @@ from flows.io import (
     cache_path,
     check_writable,
     dumps,
+    flush_writes,
     load_cache,
     prune_texts,
     run_lock,
@@ -385,6 +386,8 @@ def extract_corpus(
         for e in entries:
             sha = by_path.get(e.path) or known.get(e.path, {}).get("sha256", "")
             new_manifest["articles"][e.path] = {"size": e.size, "mtime_ns": e.mtime_ns, "sha256": sha}
+        if results or not nothing_changed:
+            flush_writes()  # the cache files and texts written without their own fsync
         save_manifest(out_p, new_manifest)
         pause_at("manifest")
         if report and (not nothing_changed or not (out_p / "report" / "index.html").exists()):

@@ -54,10 +54,19 @@ def list_articles(corpus: Path, max_bytes: int, corrections: str | None) -> list
     return list_corpus(corpus, max_bytes, skip=_corpus_skip(corpus, corrections_path(corpus, corrections)))
 
 
+def _cached(path: Path) -> bool:
+    """A cache file that is there and not empty (a power cut before the run's flush can leave
+    a file written without its own fsync empty: ``flows.io.flush_writes``)."""
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def plan(out: Path, entries: list[Entry], version: str, full: bool, schema_version: str = SCHEMA_VERSION) -> Plan:
     """Which of ``entries`` to extract: all under ``full`` or when the manifest is from another
     extractor or schema; else the new ones, those whose size or modification time changed,
-    and those whose cache file is gone."""
+    and those whose cache file is gone or empty."""
     manifest = {} if full else load_manifest(out)
     valid = manifest.get("extractor_version") == version and manifest.get("schema_version") == schema_version
     known = manifest.get("articles", {}) if valid else {}
@@ -68,7 +77,7 @@ def plan(out: Path, entries: list[Entry], version: str, full: bool, schema_versi
         if m is None:
             new += 1
             todo.append(e)
-        elif (m["size"], m["mtime_ns"]) != (e.size, e.mtime_ns) or not cache_path(out, e.path).exists():
+        elif (m["size"], m["mtime_ns"]) != (e.size, e.mtime_ns) or not _cached(cache_path(out, e.path)):
             todo.append(e)
         else:
             unchanged += 1

@@ -125,3 +125,34 @@ def test_deleted_manifest_only_costs_time(corpus_copy, tmp_path):
     shutil.rmtree(out / ".cxmetrics" / "cache")
     run_flow(corpus_copy, out)
     assert snapshot(out) == first
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names fsynced files through /proc")
+def test_per_article_files_are_flushed_once_before_the_manifest(corpus_copy, tmp_path, monkeypatch):
+    """Cache files and stored texts are written atomically without an fsync each; the run
+    flushes them all with one call before it saves the manifest that names them. The output
+    files and the manifest keep their own fsync."""
+    import flows.extract_flow as ef
+    import flows.io as fio
+
+    out = tmp_path / "out"
+    synced: list[str] = []
+    events: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(fio.os, "fsync", fsync)
+    monkeypatch.setattr(ef, "flush_writes", lambda: events.append(("flush", (out / ".cxmetrics" / "manifest.json").exists())))
+    run_flow(corpus_copy, out)
+    assert events == [("flush", False)]  # once, before the manifest was written
+    names = [Path(p).name for p in synced]
+    assert not [p for p in synced if "/cache/" in p or "/texts/" in p]
+    assert len(list((out / ".cxmetrics" / "cache").rglob("*.json"))) == 5 and len(list((out / "texts").iterdir())) == 5
+    for name in ("metrics.jsonl", "articles.jsonl", "studies.jsonl", "manifest.json"):
+        assert any(n.startswith(f".{name}.") for n in names), name  # the temp file, fsynced before the rename
+    events.clear()
+    run_flow(corpus_copy, out)  # nothing changed: nothing written, nothing to flush
+    assert events == []

@@ -129,10 +129,11 @@ def test_the_plan_is_new_changed_and_uncached_files(tmp_path):
     save_manifest(out, {"extractor_version": "v1", "schema_version": SCHEMA_VERSION, "articles": articles})
     os.utime(corpus / b.path, ns=(b.mtime_ns + 10**9, b.mtime_ns + 10**9))  # touched: size or time changed
     cache_path(out, c.path).unlink()  # its cache is gone
+    cache_path(out, d.path).write_text("", encoding="utf-8")  # emptied by a power cut before the flush
     entries = list_articles(corpus, 10**6, None)
     p = plan(out, entries, "v1", full=False)
-    assert [x.path for x in p.todo] == [b.path, c.path, e.path]
-    assert (p.new, p.unchanged, p.deleted) == (1, 2, 1)
+    assert [x.path for x in p.todo] == [b.path, c.path, d.path, e.path]
+    assert (p.new, p.unchanged, p.deleted) == (1, 1, 1)
     assert len(plan(out, entries, "v2", full=False).todo) == 5  # another extractor: everything
     assert len(plan(out, entries, "v1", full=True).todo) == 5
 
