@@ -333,10 +333,13 @@ def _split(s: str, lo: int, hi: int) -> int:
     return m.start() if m else hi
 
 
-def statement_words(mentions: list[dict]) -> list[tuple[str, ...]]:
+def statement_words(mentions: list[dict], wanted: set[int] | None = None) -> list[tuple[str, ...] | None]:
     """For each mention of one article (in span order), the words of its own part of its
     sentence: the words before the sentence's first figure (what all its figures are about),
-    then from the clause break before the figure to the clause break after it."""
+    then from the clause break before the figure to the clause break after it.
+
+    ``wanted``: the positions whose words are needed (None for the others; every mention
+    still bounds its neighbours' parts). Default: all."""
     located: list[tuple[int, int]] = []
     pos: dict[str, int] = {}
     for m in mentions:
@@ -351,8 +354,11 @@ def statement_words(mentions: list[dict]) -> list[tuple[str, ...]]:
     for k, m in enumerate(mentions):
         if located[k][0] >= 0:
             by_sentence[m["sentence"]].append(k)
-    out = []
+    out: list[tuple[str, ...] | None] = []
     for k, m in enumerate(mentions):
+        if wanted is not None and k not in wanted:
+            out.append(None)
+            continue
         s = m["sentence"]
         start, end = located[k]
         if start < 0:
@@ -387,7 +393,7 @@ class Figure:
 
 def figures_of(mentions: list[dict]) -> list[Figure]:
     """The mentions of one article (span order) that have a study, as findings input."""
-    words = statement_words(mentions)
+    words = statement_words(mentions, {k for k, m in enumerate(mentions) if m.get("study_id")})
     intern = lambda v: sys.intern(v) if v is not None else None  # noqa: E731  # many figures share these
     return [
         Figure(intern(m["study_id"]), intern(m["kind"]), intern(m["metric"]), intern(m["unit"]), m["year"], intern(m["article_id"]),

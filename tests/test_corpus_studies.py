@@ -116,6 +116,8 @@ def test_statement_words_are_the_figures_own_part_of_the_sentence():
     first, second = statement_words(mentions)
     assert "bell" in first and "chatt" not in first
     assert "chatt" in second and "bell" not in second
+    # only the second wanted (the first has no study): the same words, the first still bounds them
+    assert statement_words(mentions, {1}) == [None, second]
 
 
 # --------------------------------------------------------------------------- linking, without the flow
