@@ -267,7 +267,7 @@ def ratios(tmp: Path, corpus: Path) -> list[tuple[str, str, str]]:
          f"{n / cold['1']:.0f} articles/s ({cold['1']:.1f} s)", f"{t_tok / cold['1']:.3f}"),
         ("2 processes vs 1 (cold run)", f"{cold['1']:.1f} s / {cold['2']:.1f} s", f"{cold['1'] / cold['2']:.2f}"),
         ("rerun, nothing changed, vs trivial Prefect flow (temporary server)",
-         f"{rerun:.1f} s vs {trivial:.1f} s (+{rerun - trivial:.1f} s)", f"{rerun / trivial:.2f}"),
+         f"{rerun:.1f} s vs {trivial:.1f} s ({rerun - trivial:+.1f} s)", f"{rerun / trivial:.2f}"),
         ("rerun, nothing changed, with `serve` up, vs trivial flow", f"{served:.1f} s vs {trivial:.1f} s", f"{served / trivial:.2f}"),
         ("drop to data, `serve --interval 3600`", f"{latency:.1f} s", f"{latency / 20:.2f} of the 20 s target"),
     ]
