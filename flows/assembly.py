@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TextIO
 
@@ -25,18 +25,31 @@ from pipeline.corrections import apply_corrections
 
 TEXT_WRITERS = 2  # threads writing article texts beside the loop (file I/O leaves the GIL)
 PART_FILES = ("metrics.jsonl", "articles.jsonl", "rejected.jsonl")
-COUNTS = ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions")  # summed into the run's summary
 
 
 @dataclass
-class Written:
-    """What writing some articles' lines counted and collected."""
+class Counts:
+    """The counts of written lines: of a part, of all parts, and of the run's summary
+    (``flows.extract_flow.RunSummary``), which adds them up."""
 
     articles: int = 0
     ok: int = 0
     rejected_articles: int = 0
     mentions: int = 0
     rejected_mentions: int = 0
+
+    def add_counts(self, other: Counts) -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+COUNTS = tuple(f.name for f in fields(Counts))
+
+
+@dataclass
+class Written(Counts):
+    """What writing some articles' lines counted and collected."""
+
     kinds: Counter = field(default_factory=Counter)
     study_counts: Counter = field(default_factory=Counter)  # mentions per (global) study id
     figures: list[Figure] = field(default_factory=list)
@@ -44,8 +57,7 @@ class Written:
     parts: dict[str, str] = field(default_factory=dict)  # output name -> its part file (in a worker)
 
     def add(self, other: Written) -> None:
-        for name in COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.add_counts(other)
         self.kinds.update(other.kinds)
         self.study_counts.update(other.study_counts)
         self.figures.extend(other.figures)

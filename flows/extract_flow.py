@@ -42,7 +42,7 @@ from flows.io import (
 )
 from flows import early
 from flows.batch import extract_entries, process_entry  # noqa: F401  (process_entry: the flow's per-article step)
-from flows.assembly import COUNTS, Written, append_part, write_articles, write_part
+from flows.assembly import COUNTS, Counts, Written, append_part, write_articles, write_part
 from flows.parallel import MIN_PARALLEL_ARTICLES, map_parts, pool, pool_workers, split, workers_for
 from flows.parallel import shutdown as shutdown_pool
 from flows.plan import batches, corrections_path, list_articles, plan, work_version
@@ -90,12 +90,7 @@ def extract_batch(
 
 
 @dataclass
-class RunSummary:
-    articles: int = 0
-    ok: int = 0
-    rejected_articles: int = 0
-    mentions: int = 0
-    rejected_mentions: int = 0
+class RunSummary(Counts):
     by_kind: dict = field(default_factory=dict)
     studies: int = 0  # lines of studies.jsonl
     shared_studies: int = 0  # studies reported by more than one article
@@ -114,7 +109,7 @@ class RunSummary:
 
 
 # what a run with nothing to do reports from the manifest (the output it did not rewrite)
-_KEPT = ("articles", "ok", "rejected_articles", "mentions", "rejected_mentions", "by_kind", "studies", "shared_studies", "findings", "conflicts")
+_KEPT = (*COUNTS, "by_kind", "studies", "shared_studies", "findings", "conflicts")
 
 
 def load_corrections(path: Path) -> tuple[Parsed, str]:
@@ -189,8 +184,7 @@ def assemble(
             fr.write(dumps(r) + "\n")
         _write_studies(fs, ff, groups, study_ids, written.study_counts, written.figures, summary)
     prune_texts(out, written.texts)
-    for name in COUNTS:
-        setattr(summary, name, getattr(summary, name) + getattr(written, name))
+    summary.add_counts(written)
     summary.by_kind = dict(sorted(written.kinds.items()))
 
 
@@ -386,7 +380,7 @@ def extract_corpus(
         for e in entries:
             sha = by_path.get(e.path) or known.get(e.path, {}).get("sha256", "")
             new_manifest["articles"][e.path] = {"size": e.size, "mtime_ns": e.mtime_ns, "sha256": sha}
-        if results or not nothing_changed:
+        if not nothing_changed:  # (a run that extracted anything is never 'nothing changed')
             flush_writes()  # the cache files and texts written without their own fsync
         save_manifest(out_p, new_manifest)
         pause_at("manifest")

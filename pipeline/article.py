@@ -111,14 +111,14 @@ def _word_date(raw: str) -> date | None:
 
 
 def _parse_date(raw: str) -> date | None:
-    for by_hand in (_numeric_date, _word_date):
+    """The first reader that knows the form decides (LookupError: not its form); dateparser last."""
+    for read in (_numeric_date, _word_date, _dateparser_date):
         try:
-            parsed = by_hand(raw)
+            parsed = read(raw)
         except LookupError:
             continue
         return parsed if parsed and 1900 <= parsed.year <= 2100 else None
-    parsed = _dateparser_date(raw)
-    return parsed if parsed and 1900 <= parsed.year <= 2100 else None
+    return None
 
 
 def _dateparser_date(raw: str) -> date | None:
