@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
+from pipeline.dutch import common_word
 from pipeline.names import STOP_WORDS, norm_name, same_org  # noqa: F401  (norm_name, same_org: part of this module's API)
 from pipeline.nlp import doc_text, paragraph_numbers, sent_of, sentence_texts, sentences
 from pipeline.rules import load_rules
@@ -332,6 +333,10 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True, places: bo
     return out
 
 
+_RE_CAPITAL = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+\b(?![\w&.\-])")
+# a capitalised word after a lower-case word or a comma: inside a sentence
+_RE_CAPITAL_INSIDE = re.compile(r"(?<=[a-zà-ÿ0-9,] )[A-ZÀ-Ý][a-zà-ÿ]+\b(?![\w&.\-])")
+_RE_CAPITAL_BEFORE_NAME = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?=[ \t]+[A-Z])")
 # a web address: a word holding a domain, or a URL (a domain can only be matched from the
 # start of its word, so the look-behind changes no match and skips every other position)
 _RE_URL = re.compile(r"(?<!\S)\S+\.(?:nl|com|io|org|net|be|eu)\S*|https?://\S+|www\.\S+")
@@ -374,6 +379,11 @@ class SourceTracker:
     def for_text(cls, text: str) -> SourceTracker:
         no_urls = _RE_URL.sub(" ", text)
         lower_words = {w for w in re.findall(r"\b[a-zà-ÿ][\w\-]+\b", no_urls)}
+        # a capitalised common Dutch word that the article never capitalises inside a sentence is
+        # a word, not a name ('Klanttevredenheid' as a heading, 'Tegelijk' opening a sentence)
+        # ('Aspect Software' is a name: a word before another capitalised word is left alone)
+        inside = set(_RE_CAPITAL_INSIDE.findall(no_urls)) | set(_RE_CAPITAL_BEFORE_NAME.findall(no_urls))
+        lower_words |= {w.lower() for w in set(_RE_CAPITAL.findall(no_urls)) - inside if common_word(w)}
         tracker = cls(lower_words=lower_words)
         # people the article quotes by full name ('stelt Van Belleghem', 'zegt Jan Bakker'): a name
         # that is one of them, or ends in one, is a person wherever it stands
@@ -670,6 +680,18 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
             if len(years) == 1:
                 study.year = years.pop()
     paragraph = paragraph_numbers(doc)
+    # no study names its maker: the organization the evidence over the whole article points to
+    # (pipeline.attribution), for every figure no nearer study claims
+    if not any(st.organizations for st in studies):
+        from pipeline.attribution import main_maker  # imports this module
+
+        found = main_maker(texts, paragraph, tracker)
+        if found is not None:
+            if studies:
+                studies[0].makers.append(found.best_name())
+            else:
+                study = Study(makers=[found.best_name()], sentences=sorted(found.sentences))
+                studies.append(study)
     # the dated research, the sample
     current: Study | None = None
     for k, text in enumerate(texts):

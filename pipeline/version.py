@@ -29,7 +29,7 @@ KEY_NOT_EXTRACTION = (
     "flows/review.py", "flows/report_studies.py", "flows/export.py", "flows/parallel.py", "flows/progress.py", "flows/watch.py",
     "flows/warm.py", "flows/plan.py", "flows/early.py",
 )
-KEY_LIBRARIES = ("spacy", "text2num", "dateparser", "pydantic", "pydantic-core", "pyyaml")
+KEY_LIBRARIES = ("spacy", "text2num", "dateparser", "pydantic", "pydantic-core", "pyyaml", "wordfreq")
 
 
 @lru_cache(maxsize=1)

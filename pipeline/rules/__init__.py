@@ -151,8 +151,11 @@ TABLES: dict[str, dict[str, Any]] = {
             "inverted_research_verbs", "inverted_general_verbs", "registry_nouns", "registry_verbs", "first_person",
             "dating_phrases", "earlier_words", "sample_verbs", "non_names", "published_in", "title_compound_endings",
             "institution_endings", "ministers", "places", "presenting_verbs", "own_publication",
+            "research_lemmas", "registry_lemmas", "research_nouns", "maker_prepositions", "commissioner_prepositions",
+            "topic_prepositions", "name_determiners", "clause_openers", "first_person_words", "first_person_lemmas",
         )
-    },
+    }
+    | {"irregular_verbs": dict[Word, WORDS]},
     # pipeline/study_details.py (method, population) and pipeline/corpus_studies.py (statement words)
     "study_details": {
         "methods": dict[str, list[Regex]],
