@@ -69,6 +69,8 @@ _RE_CLAUSE_CUT = re.compile(
 )
 _RE_DOMAIN = re.compile(r"(?<![\w@/.])(?P<org>[A-Za-z][\w\-]*\.(?:nl|be|com|org|eu|net|io))\b")
 _RE_NAME = re.compile(rf"(?P<org>{ORG})")
+# a first and a last name: two capitalised words, a particle between ('Jan de Vries')
+_RE_PERSON_SHAPE = re.compile(r"[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?: (?:van der|van den|van|de|der|den|ter|ten))? [A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?")
 _RE_ORG_COMPOUND = re.compile(r"\b(?P<org>[A-Z][\w&]*[A-Z0-9][\w&]*|[A-Z][a-z]+[A-Z]\w*)-(?P<noun>[a-z]+)\b")
 
 
@@ -147,6 +149,7 @@ class Candidate:
     article: float = 0.0  # headline, 'Over X', byline, recurrence
     mentions: int = 0
     sentences: set[int] = field(default_factory=set)
+    evidence_sentences: set[int] = field(default_factory=set)  # where a clause names it as maker of research
     headline: bool = False
     own_page: bool = False  # 'Over X', 'Wij van X', a byline
 
@@ -216,6 +219,8 @@ def org_mentions(sentence: str, tracker: SourceTracker, inside: set[str] | None 
                     name = _van_tail(name, tracker)
             if not name or tracker.is_person(name) or (" " not in name and name in tracker.surnames):
                 continue
+            if _RE_PERSON_SHAPE.fullmatch(name) and sentence[e : e + 1] == "," and not common_word(name.split()[0]):
+                continue  # 'Fauve Panis, expert bij ...': a first and a last name before a comma and a role
             if not (name[:1].isupper() or rx is _RE_DOMAIN):
                 continue
             # the trimmed name's own offsets inside the match
@@ -290,7 +295,10 @@ def gather(texts: list[str], paragraphs: list[int], tracker: SourceTracker) -> t
                     c.headline = True
                 before = _RE_WORD.findall(clause[:s])
                 if sig.research or sig.registry:
-                    c.evidence += _WEIGHTS[_role(before)]
+                    role = _role(before)
+                    c.evidence += _WEIGHTS[role]
+                    if role == "maker":
+                        c.evidence_sentences.add(k)
                 low_before = [w.lower() for w in before]
                 if low_before[-2:] in (["wij", "van"], ["we", "van"]) or (low_before[:1] == ["over"] and len(low_before) == 1 and line == clause.strip()):
                     c.own_page = True

@@ -98,7 +98,9 @@ _RE_POLL = re.compile(rf"{_start(SOURCES['poll_words'])}\b[^.?!]{{0,60}}?\bvia\s
 _RE_ATTRIBUTION_ORG = re.compile(
     rf"{_start(SOURCES['org_attribution_verbs'])}\s+{_ARTICLE_OR_DESCRIPTOR}(?P<org>{ORG})"
 )
-_RE_BRON = re.compile(rf"\b(?i:bron)\s*:\s*(?P<org>{ORG})")
+# '(bron: X)', or 'Bron: X' after a figure's sentence on its line; a line that is only 'Bron: Belga'
+# is a byline crediting a news agency, not a study
+_RE_BRON = re.compile(rf"(?:\([ \t]*|(?<=\S)[ \t]+)(?i:bron)\s*:\s*(?P<org>{ORG})")
 _RE_SPEECH_BIJ = re.compile(
     rf"{_start(SOURCES['speech_verbs'])}\s+(?P<person>{PERSON})\s*,\s*(?P<role>[^.;\"“”]{{0,100}}?)\s+bij\s+(?P<org>{ORG})"
 )
@@ -682,16 +684,28 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
     paragraph = paragraph_numbers(doc)
     # no study names its maker: the organization the evidence over the whole article points to
     # (pipeline.attribution), for every figure no nearer study claims
-    if not any(st.organizations for st in studies):
-        from pipeline.attribution import main_maker  # imports this module
+    from pipeline.attribution import main_maker  # imports this module
 
-        found = main_maker(texts, paragraph, tracker)
-        if found is not None:
+    found = main_maker(texts, paragraph, tracker)
+    evidence_main: Study | None = None
+    if found is not None:
+        name = found.best_name()
+        evidence_main = next((st for st in studies if st.names(name)), None)
+        if evidence_main is None and not any(st.organizations for st in studies):
             if studies:
-                studies[0].makers.append(found.best_name())
+                studies[0].makers.append(name)
+                evidence_main = studies[0]
             else:
-                study = Study(makers=[found.best_name()], sentences=sorted(found.sentences))
-                studies.append(study)
+                evidence_main = Study(makers=[name], sentences=sorted(found.sentences))
+                studies.append(evidence_main)
+        elif evidence_main is None and all(st.strength == "quote" for st in studies):
+            evidence_main = Study(makers=[name], sentences=sorted(found.sentences))
+            studies.append(evidence_main)
+        if evidence_main is not None:  # the sentences where a clause names it as the maker are its own
+            for k in sorted(found.evidence_sentences):
+                if sent_study[k] is None:
+                    sent_study[k], own[k] = evidence_main, SourceRef(name)
+                    evidence_main.sentences.append(k)
     # the dated research, the sample
     current: Study | None = None
     for k, text in enumerate(texts):
@@ -714,7 +728,7 @@ def find_studies(doc: Doc, tracker: SourceTracker, figures: list[tuple[int, int]
             m = re.search(r"\b(19|20)\d{2}\b", study.name)
             if m:
                 study.year = int(m.group(0))
-    main = _main_study(studies)
+    main = evidence_main or _main_study(studies)
     sent_index = {s.start: k for k, s in enumerate(sents)}
     governing: list[Study | None] = []
     scope: Study | None = None  # the study whose research the text is reporting at this point
