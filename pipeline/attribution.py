@@ -53,7 +53,7 @@ def _forms(table: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
 RESEARCH_WORDS, RESEARCH_SPLIT = _forms("research_lemmas")
 REGISTRY_WORDS, REGISTRY_SPLIT = _forms("registry_lemmas")
 OWN_WORDS, OWN_SPLIT = _forms("first_person_lemmas")
-_NOUNS = tuple(sorted({w.lower() for w in SOURCES["research_nouns"]}, key=len, reverse=True))
+_NOUNS = tuple(sorted({w.lower() for w in SOURCES["cue_nouns"] if " " not in w}, key=len, reverse=True))
 _REGISTRY_NOUNS = tuple(w.lower() for w in SOURCES["registry_nouns"])
 _MAKER_BEFORE = {w.lower() for w in SOURCES["maker_prepositions"]}
 _COMMISSIONER_BEFORE = {w.lower() for w in SOURCES["commissioner_prepositions"]}

@@ -60,8 +60,8 @@ def _stem(infinitive: str) -> tuple[str, str]:
     elif len(base) >= 3 and base[-2] in _VOWELS and base[-3] not in _VOWELS and base[-1] not in _VOWELS:
         # a single vowel in an open syllable doubles in the closed stem: 'met-en' -> 'meet', 'vrag-en' -> 'vraag'
         # ('e' before the last consonant of '-eren' verbs too: 'analyser-en' -> 'analyseer'); '-elen' has a
-        # schwa ('behandel-en' -> 'behandel'); a schwa '-eren' verb ('becijferen') is in the irregular table
-        if base[-2] in "aeou" and not base.endswith("el"):
+        # schwa ('behandel-en' -> 'behandel', 'open-en' -> 'open'); a schwa '-eren' verb ('becijferen') is in the irregular table
+        if base[-2] in "aeou" and not base.endswith(("el", "en")):
             base = base[:-1] + base[-2] + base[-1]
     voiced = {"v": "f", "z": "s"}
     if base[-1] in voiced:
@@ -89,7 +89,8 @@ def _forms(verb: str, irregular: dict[str, list[str]]) -> tuple[set[str], set[st
         stem = prefix + irregular[base][3]
     elif base in irregular and irregular[base][0].endswith(("de", "te")):
         stem = prefix + irregular[base][0][:-2]  # a weak verb with a schwa stem: 'becijferde' -> 'becijfer'
-    present = {stem, stem if stem.endswith("t") else stem + "t", verb}
+    # the bare stem ('ik peil') is left out: in news text it is nearly always the noun ('onderzoek', 'peil')
+    present = {stem if stem.endswith("t") else stem + "t", verb}
     if base in irregular:
         sg, pl, part = irregular[base][:3]
         past = {prefix + sg, prefix + pl}
@@ -103,7 +104,7 @@ def _forms(verb: str, irregular: dict[str, list[str]]) -> tuple[set[str], set[st
         if verb.startswith(_UNSTRESSED) and len(verb) > 5:
             participle = stem + final
         else:
-            participle = ("geë" + stem[1:] if stem[0] == "e" else "ge" + stem) + final
+            participle = ({"e": "geë", "i": "geï"}.get(stem[0], "ge" + stem[0]) + stem[1:]) + final
     return present | past, past, participle
 
 

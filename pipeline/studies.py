@@ -21,12 +21,35 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from pipeline.dutch import common_word
+from pipeline.dutch import all_forms, common_word, verb_forms
 from pipeline.names import STOP_WORDS, norm_name, same_org  # noqa: F401  (norm_name, same_org: part of this module's API)
 from pipeline.nlp import doc_text, paragraph_numbers, sent_of, sentence_texts, sentences
 from pipeline.rules import load_rules
 
+def _verb_tables(tables: dict) -> dict[str, list[str]]:
+    """The verb forms the patterns below read, made from the lemma tables by ``pipeline.dutch``:
+    every form of a research verb ('peilde', 'ondervraagd', 'deed onderzoek'), the finite ones
+    (a verb before its subject: 'Eerder dit jaar ondervroeg Ipsos'), a registry's verbs, and the
+    finite forms of the verbs that present research."""
+    irregular = tables["irregular_verbs"]
+    research = [verb_forms(e, irregular) for e in tables["research_lemmas"]]
+    verb_first = {f"{v} {p}" for f in research for v, p in f.split if " " in e_particle(f.lemma)}
+    return {
+        # a subject, then its verb: the finite forms ('Ipsos ondervroeg'); a participle or infinitive
+        # there is mostly a passive or an auxiliary's ('werd gemeten', 'gaat meten'): read by attribution
+        "research_verbs": sorted({w for f in research for w in f.finite if w != f.lemma.rpartition("|")[2]} | verb_first),
+        "inverted_research_verbs": sorted({w for f in research for w in f.finite if " " not in w}),
+        "registry_verbs": all_forms(tables["registry_lemmas"], irregular),
+        "presenting_verbs": sorted({w for e in tables["presenting_lemmas"] for w in verb_forms(e, irregular).finite}),
+    }
+
+
+def e_particle(entry: str) -> str:
+    return entry.rpartition("|")[0]
+
+
 SOURCES = load_rules("sources").tables
+SOURCES = {**SOURCES, **_verb_tables(SOURCES)}
 
 _NAME_WORD = r"(?:[A-Z][\w&'’.\-]*[\w&.]|[A-Z])"
 _CONNECT = r"(?:van|voor|de|der|den|het|and|&|of)"
@@ -332,12 +355,16 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True, places: bo
         return None
     if _RE_REPORT_LIKE.search(out) or _RE_TITLE_COMPOUND.search(out):  # 'Benchmarking Report' is a report, not who made it
         return None
+    if " " not in out and _RE_CUE_END.search(out.lower()) and common_word(out):  # 'Drinkwaterstatistieken 2017': a title
+        return None
     return out
 
 
+# a compound ending in a research noun: 'drinkwaterstatistieken', 'vliegreisonderzoek'
+_RE_CUE_END = re.compile(rf"\w{{3}}(?:{_alt([w for w in SOURCES['cue_nouns'] if ' ' not in w and len(w) >= 5])})$")
 _RE_CAPITAL = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+\b(?![\w&.\-])")
-# a capitalised word after a lower-case word or a comma: inside a sentence
-_RE_CAPITAL_INSIDE = re.compile(r"(?<=[a-zà-ÿ0-9,] )[A-ZÀ-Ý][a-zà-ÿ]+\b(?![\w&.\-])")
+# a capitalised word after a word or a sign that does not end a sentence: inside a sentence
+_RE_CAPITAL_INSIDE = re.compile(r"(?<=[a-zà-ÿ0-9,(:] )[A-ZÀ-Ý][a-zà-ÿ]+\b(?![\w&.\-])")
 _RE_CAPITAL_BEFORE_NAME = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?=[ \t]+[A-Z])")
 # a web address: a word holding a domain, or a URL (a domain can only be matched from the
 # start of its word, so the look-behind changes no match and skips every other position)
