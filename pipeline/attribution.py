@@ -59,6 +59,7 @@ _MAKER_BEFORE = {w.lower() for w in SOURCES["maker_prepositions"]}
 _COMMISSIONER_BEFORE = {w.lower() for w in SOURCES["commissioner_prepositions"]}
 _TOPIC_BEFORE = {w.lower() for w in SOURCES["topic_prepositions"]}
 _OPENERS = sorted(SOURCES["clause_openers"], key=len, reverse=True)
+_OPENER_SET = set(_OPENERS)
 _SKIP_BEFORE = {w.lower() for w in SOURCES["name_determiners"]}
 _FIRST_PERSON = {w.lower() for w in SOURCES["first_person_words"]}
 _RELATIVE = {"die", "dat", "waarvoor", "waarin", "waarbij", "waarmee", "welke"}
@@ -111,6 +112,7 @@ class _Signals:
     registry: bool = False  # a registry's noun and verb
     first_person: bool = False
     own_research: bool = False  # 'we vroegen', 'wij keken': research only with the publisher as subject
+    verb: bool = False  # a research or registry verb (not only a noun)
 
 
 def _signals(words: list[str]) -> _Signals:
@@ -120,11 +122,11 @@ def _signals(words: list[str]) -> _Signals:
     reg_verb = False
     for k, w in enumerate(low):
         if w in RESEARCH_WORDS:
-            s.research = True
+            s.research = s.verb = True
         elif _is_research_noun(w):
             s.research = True
         if w in REGISTRY_WORDS:
-            reg_verb = True
+            reg_verb = s.verb = True
         if w in _FIRST_PERSON:
             s.first_person = True
         if w in OWN_WORDS or any(w == v and p in low[k + 1 :] for v, p in OWN_SPLIT):
@@ -133,6 +135,7 @@ def _signals(words: list[str]) -> _Signals:
         for k, w in enumerate(low):
             for verb, particle in pairs:
                 if w == verb and particle in low[k + 1 :]:
+                    s.verb = True
                     if research:
                         s.research = True
                     else:
@@ -205,7 +208,10 @@ def org_mentions(sentence: str, tracker: SourceTracker, inside: set[str] | None 
             else:
                 words = raw.split()
                 before = sentence[:s].split()
-                if initial and inside is not None and words[0] not in inside and not _name_like(words[0]):
+                after = sentence[e:].split(None, 1)
+                if initial and after and after[0].lower() in _VERBS:
+                    name = clean_org(raw, set(), initial=True)  # 'Klantwaarde bevroeg ...': the subject of a research verb is a name
+                elif initial and inside is not None and words[0] not in inside and not _name_like(words[0]):
                     if len(words) == 2 and _RE_DESCRIPTOR_WORD.fullmatch(words[0].lower()):
                         name = raw  # 'Ombudsdienst Pensioenen'
                     else:
@@ -232,19 +238,31 @@ def org_mentions(sentence: str, tracker: SourceTracker, inside: set[str] | None 
 _VERBS = RESEARCH_WORDS | REGISTRY_WORDS | {v for v, _p in RESEARCH_SPLIT | REGISTRY_SPLIT}
 
 
-def _role(words_before: list[str]) -> str:
+def _role(words_before: list[str], registry: bool = False, verb: bool = True) -> str:
     """maker, commissioner, topic or other, from the words before a name in its clause
-    (determiners and descriptors such as 'het onderzoeksbureau' set aside)."""
+    (determiners and descriptors such as 'het onderzoeksbureau' set aside, and an apposition's
+    noun: 'het radioprogramma X'). ``registry``: figures a registry counts, where 'bij X' is
+    who counted them ('kwamen bij X 500 klachten binnen'). ``verb``: the clause has a research or
+    registry verb; without one the subject only uses research ('X gebruikt de uitkomsten van het
+    onderzoek'), it need not have made it."""
     rest = list(words_before)
-    while rest and (rest[-1].lower() in _SKIP_BEFORE or _RE_DESCRIPTOR_WORD.fullmatch(rest[-1].lower())):
-        rest.pop()
+    while rest:
+        low = rest[-1].lower()
+        if low in _SKIP_BEFORE or _RE_DESCRIPTOR_WORD.fullmatch(low):
+            rest.pop()
+        elif len(rest) >= 2 and rest[-1].islower() and rest[-2].lower() in _SKIP_BEFORE:
+            rest.pop()  # 'het radioprogramma X': the noun of an apposition
+        else:
+            break
+    if rest and rest[0].lower() in _OPENER_SET and len(rest) == 1:
+        rest = []  # '..., nadat X haar leden had ondervraagd': the subject of a subordinate clause
     if not rest:
-        return "maker"  # the subject
+        return "maker" if verb else "other"  # the subject
     prev = rest[-1].lower()
     last = " ".join(w.lower() for w in rest[-3:])
     if any(last == c or last.endswith(" " + c) for c in _COMMISSIONER_BEFORE):
         return "commissioner"
-    if prev in _MAKER_BEFORE or prev in _VERBS:  # 'door X', 'volgens X'; 'Eerder dit jaar ondervroeg X'
+    if prev in _MAKER_BEFORE or prev in _VERBS or (registry and prev == "bij"):  # 'door X', 'volgens X'; 'Eerder dit jaar ondervroeg X'
         return "maker"
     if prev in _TOPIC_BEFORE:
         return "topic"
@@ -295,7 +313,7 @@ def gather(texts: list[str], paragraphs: list[int], tracker: SourceTracker) -> t
                     c.headline = True
                 before = _RE_WORD.findall(clause[:s])
                 if sig.research or sig.registry:
-                    role = _role(before)
+                    role = _role(before, registry=sig.registry and not sig.research, verb=sig.verb)
                     c.evidence += _WEIGHTS[role]
                     if role == "maker":
                         c.evidence_sentences.add(k)

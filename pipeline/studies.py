@@ -327,6 +327,11 @@ def clean_org(name: str, lower_words: set[str], initial: bool = True, places: bo
     words = name.split()
     while words and words[0].lower() in _DESCRIPTOR_SET:  # 'Onderzoeksbureau Motivaction'
         words = words[1:]
+    # 'Verzekeraar Veilig Thuis': a descriptor compound before a name of two words or more, or of one
+    # that is no common word ('Ombudsdienst Pensioenen' is the name: 'Pensioenen' alone is a word)
+    # (at a sentence start only: inside a sentence a capitalised 'Vereniging' belongs to the name)
+    if initial and len(words) >= 2 and _RE_DESCRIPTOR_WORD.fullmatch(words[0].lower()) and (len(words) >= 3 or not common_word(words[1])):
+        words = words[1:]
     for k, w in enumerate(words):  # a name ends where a sentence ends: 'NTT Ltd.. CX-strategie'
         initial_letter = re.fullmatch(r"[A-Z]\.", w) is not None  # 'Jan M. de Mos'
         if w.endswith(".") and (w.endswith("..") or w not in _ABBREV) and not initial_letter and k < len(words) - 1:
