@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from pipeline.dutch import all_forms, common_word, verb_forms
+from pipeline.dutch import all_forms, common_word, dutch_words, verb_forms
 from pipeline.names import STOP_WORDS, norm_name, same_org  # noqa: F401  (norm_name, same_org: part of this module's API)
 from pipeline.nlp import doc_text, paragraph_numbers, sent_of, sentence_texts, sentences
 from pipeline.rules import load_rules
@@ -307,6 +307,8 @@ _RE_PRONOMINAL_ADVERB = re.compile(
 
 
 def _generic(word: str, lower_words: set[str]) -> bool:
+    if re.match(r"[A-Z][a-z]+[A-Z]", word):  # CamelCase is a name ('LiveChat'), whatever the article writes in lower case
+        return False
     low = word.lower()
     return low in STOP_WORDS or _RE_PRONOMINAL_ADVERB.fullmatch(low) is not None or word in _NOT_ORG or low in lower_words or low in _NON_NAMES
 
@@ -458,7 +460,11 @@ class SourceTracker:
             org = clean_org(office.group("org"), self.lower_words, initial=False)
             if org:
                 return f"ministerie van {org}" if office.group("role").lower() in _MINISTERS else org
-        return clean_org(m.group("org"), self.lower_words, initial=initial)
+        org = clean_org(m.group("org"), self.lower_words, initial=initial)
+        before = m.string[: m.start("org")].split()
+        if org and " " not in org and before and _RE_DESCRIPTOR_WORD.fullmatch(before[-1]) and org.lower() in dutch_words():
+            return f"{before[-1]} {org}"  # 'de ombudsdienst Pensioenen': the descriptor is part of a name that is a word
+        return org
 
     def _cue_van(self, sentence: str) -> SourceRef | None:
         """'onderzoek van X', 'het rapport <titel> van de X', 'de cijfers van X': a cue noun
