@@ -155,6 +155,7 @@ class Candidate:
     evidence_sentences: set[int] = field(default_factory=set)  # where a clause names it as maker of research
     headline: bool = False
     own_page: bool = False  # 'Over X', 'Wij van X', a byline
+    about: bool = False  # 'Over X' heading a block
 
     @property
     def score(self) -> float:
@@ -318,12 +319,15 @@ def gather(texts: list[str], paragraphs: list[int], tracker: SourceTracker) -> t
                     if role == "maker":
                         c.evidence_sentences.add(k)
                 low_before = [w.lower() for w in before]
-                if low_before[-2:] in (["wij", "van"], ["we", "van"]) or (low_before[:1] == ["over"] and len(low_before) == 1 and line == clause.strip()):
+                if low_before[:1] == ["over"] and len(low_before) == 1 and line == clause.strip():
+                    c.about = True  # 'Over X': the closing block of a press release names its publisher
+                if low_before[-2:] in (["wij", "van"], ["we", "van"]):
                     c.own_page = True
                 if (line == name or line.rstrip(".") == name) and (" " in name or _name_like(name)):
                     c.own_page = True  # a line that is only a name: a press release's byline
     for c in cands:
-        c.article = (1.5 if c.headline else 0.0) + (2.0 if c.own_page else 0.0) + min(1.5, 0.3 * max(0, c.mentions - 1))
+        c.own_page = c.own_page or c.about
+        c.article = (1.5 if c.headline else 0.0) + (3.0 if c.about else 2.0 if c.own_page else 0.0) + min(1.5, 0.3 * max(0, c.mentions - 1))
     return cands, first_person_research
 
 
