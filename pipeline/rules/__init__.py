@@ -174,6 +174,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "now_words": WORDS,
         "edition_words": WORDS,
         "year_on_year": WORDS,
+        "recent_words": WORDS,
+        "recent_units": WORDS,
     },
 }
 
