@@ -10,10 +10,15 @@
     const d = fig.dataset;
     const unit = d.unit;
     const series = [...fig.querySelectorAll('.series .chip')].map((chip) => ({
-      name: chip.textContent, colour: chip.dataset.colour, line: chip.dataset.line === '1',
+      name: chip.textContent,
+      colour: chip.dataset.colour,
+      line: chip.dataset.line === '1',
     }));
     const points = [...svg.querySelectorAll('a.pt')].map((a) => ({
-      a, s: Number(a.dataset.s), year: Number(a.dataset.year), value: Number(a.dataset.value),
+      a,
+      s: Number(a.dataset.s),
+      year: Number(a.dataset.year),
+      value: Number(a.dataset.value),
     }));
     const years = [...new Set(points.map((p) => p.year))].sort((x, y) => x - y);
     // every value of a source in a year (for the legend); a line's value only where the source has one figure a year
@@ -23,10 +28,15 @@
       if (!m.has(p.year)) m.set(p.year, []);
       m.get(p.year).push(p.value);
     });
-    const data = [years, ...series.map((s, i) => years.map((y) => {
-      const vs = at[i].get(y);
-      return s.line && vs && vs.length === 1 ? vs[0] : null;
-    }))];
+    const data = [
+      years,
+      ...series.map((s, i) =>
+        years.map((y) => {
+          const vs = at[i].get(y);
+          return s.line && vs && vs.length === 1 ? vs[0] : null;
+        }),
+      ),
+    ];
     const shown = (i) => (u, v, si, idx) => {
       const vs = idx == null ? null : at[i].get(years[idx]);
       return vs ? vs.join(', ') + (unit ? ' ' + unit : '') : '\u2013';
@@ -36,7 +46,11 @@
       height: Number(d.height),
       scales: { x: { time: false, range: [Number(d.x0), Number(d.x1)] }, y: { range: [Number(d.v0), Number(d.v1)] } },
       axes: [
-        { label: 'year the figure describes', incrs: [1, 2, 5, 10, 25, 50, 100], values: (u, ticks) => ticks.map(String) },
+        {
+          label: 'year the figure describes',
+          incrs: [1, 2, 5, 10, 25, 50, 100],
+          values: (u, ticks) => ticks.map(String),
+        },
         { label: unit || 'value' },
       ],
       cursor: { drag: { x: false, y: false }, points: { show: false } },
@@ -44,7 +58,11 @@
       series: [
         { label: 'year', value: (u, v) => (v == null ? '' : String(v)) },
         ...series.map((s, i) => ({
-          label: s.name, stroke: s.colour, width: 1.5, points: { show: false }, value: shown(i),
+          label: s.name,
+          stroke: s.colour,
+          width: 1.5,
+          points: { show: false },
+          value: shown(i),
           paths: s.line ? undefined : () => null, // several figures in one year are separate findings: no line
         })),
       ],
