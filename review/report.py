@@ -19,8 +19,9 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
-from flows.io import atomic_writer, iter_jsonl, load_manifest
+from flows.io import atomic_writer, flush_writes, iter_jsonl, load_manifest
 from review.charts import bars, metric_chart_data
 from review.pages import fmt, json_script, page_name, render, write_static
 from review.studies import shared_mentions, write_study_pages
@@ -59,7 +60,39 @@ def _org(m: dict) -> str:
     return (m.get("source") or {}).get("organization") or ""
 
 
-def _segments(text: str, mentions: list[dict], rejected: list[dict]) -> list[dict]:
+class _Piece(NamedTuple):
+    """A run of an article's text: plain (cls ''), a mention's mark ('m') or a rejection's ('r')."""
+
+    cls: str
+    at: int
+    text: str
+    id: str = ""
+    kind: str = ""
+    tip: str = ""
+
+
+class _Row(NamedTuple):
+    """A row of an article page's mention table, as shown."""
+
+    n: int
+    id: str
+    text: str
+    corrected: str | None  # the corrected fields, or None
+    value: str
+    unit: str
+    kind: str
+    qualifier: str
+    metric: str
+    year: int | str
+    source: str
+    rule: str
+
+
+ARTICLE_HEADS = (("#", True), ("text", False), ("value", True), ("unit", False), ("kind", False), ("qualifier", False), ("metric", False),
+                 ("year", True), ("source", False), ("rule", False))  # (heading, sorted as numbers)
+
+
+def _segments(text: str, mentions: list[dict], rejected: list[dict]) -> list[_Piece]:
     """The article text cut at its marks: plain runs and marked mentions or rejections, each with its offset."""
     marks = [(m["span"]["start"], m["span"]["end"], "m", m, m["id"]) for m in mentions]
     marks += [(r["span"]["start"], r["span"]["end"], "r", r, f"r{k}") for k, r in enumerate(rejected) if r.get("span")]
@@ -69,12 +102,28 @@ def _segments(text: str, mentions: list[dict], rejected: list[dict]) -> list[dic
         if s < pos or t > len(text):
             continue
         if s > pos:
-            out.append({"cls": "", "at": pos, "text": text[pos:s]})
-        out.append({"cls": cls, "at": s, "text": text[s:t], "rec": rec, "id": mid})
+            out.append(_Piece("", pos, text[pos:s]))
+        if cls == "m":
+            out.append(_Piece(cls, s, text[s:t], mid, rec["kind"], f"{rec['kind']}: {fmt(rec['value'])} {rec.get('unit') or ''}"))
+        else:
+            out.append(_Piece(cls, s, text[s:t], mid, "", f"rejected: {rec['reason']}"))
         pos = t
     if pos < len(text):
-        out.append({"cls": "", "at": pos, "text": text[pos:]})
+        out.append(_Piece("", pos, text[pos:]))
     return out
+
+
+def _rows(mentions: list[dict]) -> list[_Row]:
+    rows = []
+    for n, m in enumerate(mentions, 1):
+        src = m.get("source") or {}
+        corrected = ", ".join((m.get("corrected") or {}).get("fields", [])) if m.get("corrected") else None
+        rows.append(_Row(
+            n, m["id"], m["text"], corrected, fmt(m["value"]), m.get("unit") or "", m["kind"], m.get("qualifier") or "",
+            m.get("metric") or "", m.get("year") or "", " / ".join(x for x in (src.get("organization"), src.get("report"), src.get("person")) if x),
+            m["rule"],
+        ))
+    return rows
 
 
 def render_article(article: dict, text: str, mentions: list[dict], rejected: list[dict], review: dict | None = None, stale: bool = False) -> str:
@@ -87,7 +136,7 @@ def render_article(article: dict, text: str, mentions: list[dict], rejected: lis
     """
     return render(
         "article.html", title=article.get("title") or article["article_id"], root="../", review=review, stale=stale, article=article,
-        segments=_segments(text, mentions, rejected), mentions=mentions, rejected=rejected, kinds=list(KIND_COLOURS),
+        segments=_segments(text, mentions, rejected), rows=_rows(mentions), heads=ARTICLE_HEADS, rejected=rejected, kinds=list(KIND_COLOURS),
         qualifiers=QUALIFIERS, metrics=[m.value for m in Metric], records={m["id"]: m for m in mentions} if review else {},
     )
 
@@ -139,7 +188,7 @@ class _Chunks:
     def flush(self) -> None:
         if not self.buf and self.k:
             return
-        with atomic_writer(self.folder / f"{self.prefix}{self.k}.js") as fh:
+        with atomic_writer(self.folder / f"{self.prefix}{self.k}.js", durable=False) as fh:
             fh.write(f"cxRows({json.dumps(self.prefix)},{self.k},{json_script(self.buf)});\n")
         self.buf = []
         self.k += 1
@@ -339,7 +388,7 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
                 page = page_name(aid)
                 if pages.setdefault(page, aid) != aid:
                     raise ValueError(f"page name collision: {aid!r} and {pages[page]!r} -> {page}")
-                with atomic_writer(report / "articles" / page) as fh:
+                with atomic_writer(report / "articles" / page, durable=False) as fh:
                     fh.write(render_article(a, text, ms, rej_by_article.get(aid, [])))
         else:
             n_quarantined += 1
@@ -386,6 +435,7 @@ def write_report(out: Path, corpus: Path | None = None) -> Path:
         "charts": _charts(points), "quarantined": quarantined, "n_quarantined": n_quarantined, "filters": table.filters(by_kind, by_metric),
         "meta": meta, "uplot_js": f"{UPLOT}.min.js", "uplot_css": f"{UPLOT}.min.css", **studies,
     }
+    flush_writes()  # the pages and data files (written without an fsync each) on disk before the index that links them
     with atomic_writer(data / "index.json") as fh:  # the review server renders the index from it, with live counts
         fh.write(json.dumps(context, ensure_ascii=False) + "\n")
     index = report / "index.html"

@@ -94,7 +94,7 @@ def write_study_pages(out: Path, report: Path, article_pages: dict[str, str], ti
                 if len(conflicts) < CONFLICTS_INLINE:
                     conflicts.append((study, f))
         name = study_page_name(sid)
-        with atomic_writer(folder / name) as fh:
+        with atomic_writer(folder / name, durable=False) as fh:  # flushed with the article pages (review.report)
             fh.write(render_study(study, findings, article_pages, titles, mention_article))
         written.add(name)
         summary[sid] = (len(findings), sum(f["conflict"] for f in findings))

@@ -14,12 +14,16 @@
       colour: chip.dataset.colour,
       line: chip.dataset.line === '1',
     }));
-    const points = [...svg.querySelectorAll('a.pt')].map((a) => ({
-      a,
-      s: Number(a.dataset.s),
-      year: Number(a.dataset.year),
-      value: Number(a.dataset.value),
-    }));
+    // each source's points are a group (its colour) of links, each with its year and value
+    const points = [...svg.querySelectorAll('g.pts')].flatMap((g) =>
+      [...g.querySelectorAll('a.pt')].map((a) => ({
+        a,
+        s: Number(g.dataset.s),
+        fill: g.getAttribute('fill'),
+        year: Number(a.dataset.x),
+        value: Number(a.dataset.v),
+      })),
+    );
     const years = [...new Set(points.map((p) => p.year))].sort((x, y) => x - y);
     // every value of a source in a year (for the legend); a line's value only where the source has one figure a year
     const at = series.map(() => new Map());
@@ -79,6 +83,7 @@
         c.setAttribute('cx', u.valToPos(p.year, 'x').toFixed(1));
         c.setAttribute('cy', u.valToPos(p.value, 'y').toFixed(1));
         c.setAttribute('r', '4');
+        c.setAttribute('fill', p.fill);
         p.a.style.display = u.series[p.s + 1].show ? '' : 'none';
       });
     };
