@@ -39,10 +39,6 @@ def bars(counts: dict[str, int]) -> list[dict]:
     return [{"name": name, "n": v, "percent": round(80 * v / top, 1)} for name, v in items]
 
 
-def bar_chart(counts: dict[str, int]) -> str:
-    return render("_bars.html", bars=bars(counts))
-
-
 def metric_chart(
     series: dict[str, list[tuple[int, float, str, str]]], metric: str, unit: str, width: int = 520, height: int = 300, more: int = 0
 ) -> str:
