@@ -92,9 +92,9 @@ def test_every_page_opens_from_disk_without_an_error(run):
         page.fill("#asearch", "klant")  # loads every article data file
         page.select_option("select[data-col=kind]", "")
     with watched((report / "articles" / article).as_uri(), height=900) as page:
+        page.screenshot(path=str(SCREENSHOTS / "article.png"))
         page.locator("mark.m").nth(3).click()
         expect(page.locator("tr.sel")).to_have_count(1)
-        page.screenshot(path=str(SCREENSHOTS / "article.png"))
     with watched((report / "articles" / evil).as_uri()) as page:
         assert page.evaluate("window.__pwned === undefined")
     with watched((report / "studies" / study).as_uri(), height=800) as page:
