@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from flows.io import atomic_writer, cache_path, load_cache, read_jsonl
-from review.pages import json_script, page_name, static_names
+from review.pages import STATIC, STATIC_GENERATED, json_script, page_name, static_names
 from review.report import article_row, editor_rejected, read_article_text, render_article, render_index, write_report
 from pipeline.article import sha256_bytes
 from pipeline.corrections import apply_corrections, correction_dict, parse_corrections
@@ -272,7 +272,8 @@ def create_app(state: ReviewState) -> FastAPI:
 
     @app.get("/static/{name}")
     def static(name: str):
-        path = report / "static" / name
+        """The package's own static files (the pages this server renders use them), the generated ones from the report."""
+        path = (report / "static" if name in STATIC_GENERATED else STATIC) / name
         if name not in static_names() or not path.is_file():
             raise HTTPException(404, "no such file")
         kind = {".js": "text/javascript", ".css": "text/css"}.get(path.suffix, "text/plain")
