@@ -391,7 +391,7 @@ def extract_corpus(
 
 
 def _write_report(out: Path, corpus: Path) -> None:
-    from flows.report import write_report
+    from review.report import write_report
 
     try:
         write_report(out, corpus)
