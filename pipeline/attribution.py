@@ -62,6 +62,7 @@ _OPENERS = sorted(SOURCES["clause_openers"], key=len, reverse=True)
 _OPENER_SET = set(_OPENERS)
 _SKIP_BEFORE = {w.lower() for w in SOURCES["name_determiners"]}
 _FIRST_PERSON = {w.lower() for w in SOURCES["first_person_words"]}
+_ROLE_WORDS = {w.lower() for w in SOURCES["role_cues"] + SOURCES["people_cues"]}
 _RELATIVE = {"die", "dat", "waarvoor", "waarin", "waarbij", "waarmee", "welke"}
 
 _RE_WORD = re.compile(r"[\w'’\-]+")
@@ -226,7 +227,12 @@ def org_mentions(sentence: str, tracker: SourceTracker, inside: set[str] | None 
                     name = _van_tail(name, tracker)
             if not name or tracker.is_person(name) or (" " not in name and name in tracker.surnames):
                 continue
-            if _RE_PERSON_SHAPE.fullmatch(name) and sentence[e : e + 1] == "," and not common_word(name.split()[0]):
+            person = next((n for n in (raw, name) if _RE_PERSON_SHAPE.fullmatch(n)), None)
+            role = sentence[e + 1 :].split(None, 1)
+            role_word = role[0].strip(",.").lower() if role else ""
+            if person and sentence[e : e + 1] == "," and (
+                not common_word(person.split()[0]) or len(person.split()) > 2 or role_word in _ROLE_WORDS
+            ):
                 continue  # 'Fauve Panis, expert bij ...': a first and a last name before a comma and a role
             if not (name[:1].isupper() or rx is _RE_DOMAIN):
                 continue
