@@ -83,7 +83,7 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
     dienst' + 'kwamen 500 klachten binnen' is one clause)."""
     cuts = list(_RE_CLAUSE_CUT.finditer(sentence))
     out: list[tuple[int, str]] = []
-    pos, resume = 0, None  # resume: the clause an embedded one interrupted
+    pos = 0
     for m in cuts:
         if m.start() > pos:
             out.append((pos, sentence[pos : m.start()]))
@@ -103,8 +103,13 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
     return out
 
 
+# a research noun, or a compound ending in one ('klanttevredenheidsonderzoek'): one regex, tried per word
+_RE_RESEARCH_NOUN = re.compile(r"(?:\w{3,})?(?:" + "|".join(map(re.escape, _NOUNS)) + r")")
+_RE_REGISTRY_NOUN = re.compile(r"\w*(?:" + "|".join(map(re.escape, _REGISTRY_NOUNS)) + r")")
+
+
 def _is_research_noun(word: str) -> bool:
-    return any(word == n or (word.endswith(n) and len(word) - len(n) >= 3) for n in _NOUNS)
+    return _RE_RESEARCH_NOUN.fullmatch(word) is not None
 
 
 @dataclass
@@ -116,32 +121,48 @@ class _Signals:
     verb: bool = False  # a research or registry verb (not only a noun)
 
 
-def _signals(words: list[str]) -> _Signals:
+def _split_index(*tables: tuple[frozenset[tuple[str, str]], str]) -> dict[str, list[tuple[str, str]]]:
+    """The finite verbs of split forms, each with its particles and what they make."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for pairs, kind in tables:
+        for verb, particle in pairs:
+            out.setdefault(verb, []).append((particle, kind))
+    return out
+
+
+_SPLIT = _split_index((RESEARCH_SPLIT, "research"), (REGISTRY_SPLIT, "registry"), (OWN_SPLIT, "own"))
+
+
+def _signals(low: list[str]) -> _Signals:
+    """What a clause's words (lower case) say: research, a registry's figures, the first person.
+    One pass: a split verb counts when its particle stands later in the clause ('voerde ... uit')."""
     s = _Signals()
-    low = [w.lower() for w in words]
-    reg_noun = any(w in _REGISTRY_NOUNS or w.endswith(_REGISTRY_NOUNS) for w in low)
-    reg_verb = False
+    last = {w: k for k, w in enumerate(low)}  # each word's last position
+    reg_noun = reg_verb = False
     for k, w in enumerate(low):
         if w in RESEARCH_WORDS:
             s.research = s.verb = True
-        elif _is_research_noun(w):
+        elif _RE_RESEARCH_NOUN.fullmatch(w):
             s.research = True
         if w in REGISTRY_WORDS:
             reg_verb = s.verb = True
+        elif _RE_REGISTRY_NOUN.fullmatch(w):
+            reg_noun = True
         if w in _FIRST_PERSON:
             s.first_person = True
-        if w in OWN_WORDS or any(w == v and p in low[k + 1 :] for v, p in OWN_SPLIT):
+        if w in OWN_WORDS:
             s.own_research = True
-    for pairs, research in ((RESEARCH_SPLIT, True), (REGISTRY_SPLIT, False)):
-        for k, w in enumerate(low):
-            for verb, particle in pairs:
-                if w == verb and particle in low[k + 1 :]:
+        for particle, kind in _SPLIT.get(w, ()):
+            if last.get(particle, -1) > k:
+                if kind == "own":
+                    s.own_research = True
+                else:
                     s.verb = True
-                    if research:
+                    if kind == "research":
                         s.research = True
                     else:
                         reg_verb = True
-            s.registry = reg_noun and reg_verb
+    s.registry = reg_noun and reg_verb
     return s
 
 
@@ -285,12 +306,16 @@ def gather(texts: list[str], paragraphs: list[int], tracker: SourceTracker) -> t
     cands: list[Candidate] = []
     first_person_research = False
 
+    known: dict[str, Candidate] = {}  # each form seen, to its candidate
+
     def candidate(name: str) -> Candidate:
-        for c in cands:
-            if any(same_org(name, f) for f in c.forms):
-                return c
-        c = Candidate(name)
-        cands.append(c)
+        c = known.get(name)
+        if c is None:
+            c = next((c for c in cands if any(same_org(name, f) for f in c.forms)), None)
+            if c is None:
+                c = Candidate(name)
+                cands.append(c)
+            known[name] = c
         return c
 
     inside = capitalised_inside(texts)
@@ -305,13 +330,18 @@ def gather(texts: list[str], paragraphs: list[int], tracker: SourceTracker) -> t
         prev_last = ""
         for off, clause in clauses(sentence):
             words = _RE_WORD.findall(clause)
-            sig = _signals(words)
+            low = [w.lower() for w in words]
+            mentions = org_mentions(clause, tracker, inside)
+            if not mentions and _FIRST_PERSON.isdisjoint(low):
+                prev_last = low[-1] if low else ""
+                continue
+            sig = _signals(low)
             if words and words[0].lower() in _RELATIVE and _is_research_noun(prev_last):
                 sig.research = True  # 'een peiling die brancheorganisatie X hield': the relative clause's antecedent
-            prev_last = words[-1].lower() if words else ""
+            prev_last = low[-1] if low else ""
             if sig.first_person and (sig.research or sig.own_research):
                 first_person_research = True
-            for s, e, name in org_mentions(clause, tracker, inside):
+            for s, e, name in mentions:
                 c = candidate(name)
                 c.forms[name] = c.forms.get(name, 0) + 1
                 c.mentions += 1
