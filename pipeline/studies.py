@@ -574,7 +574,7 @@ class SourceTracker:
             return SourceRef(hit[0], report=report)
         hit = self._first_org((_RE_ATTRIBUTION_ORG,), sentence, words)
         if hit:
-            return SourceRef(hit[0], report=report)
+            return SourceRef(hit[0], report=report, strength="quote")
         hit = self._first_org((_RE_PUBLISHED_IN, _RE_BRON), sentence, words)
         if hit:
             return SourceRef(hit[0], report=report, strength="quote")
