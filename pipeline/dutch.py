@@ -137,10 +137,12 @@ def all_forms(entries: list[str], irregular: dict[str, list[str]]) -> list[str]:
 def dutch_words() -> frozenset[str]:
     """Dutch words in common use (wordfreq's Dutch list, Zipf frequency 3 or more: about
     29,000 words): a capitalised word at a sentence start that is one of them is a name only
-    with other evidence. Loaded once per process (0.8 s)."""
-    from wordfreq import get_frequency_dict
+    with other evidence. wordfreq's list comes in bins of 0.01 Zipf, most frequent first, so the
+    words down to Zipf 3 are its first 601 bins (0.1 s; building its whole dictionary took 0.8 s,
+    the same 29,400 words)."""
+    from wordfreq import get_frequency_list
 
-    return frozenset(w for w, f in get_frequency_dict("nl").items() if f >= 1e-6)
+    return frozenset(w for frequency_bin in get_frequency_list("nl")[:601] for w in frequency_bin)
 
 
 def common_word(word: str) -> bool:
