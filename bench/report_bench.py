@@ -128,7 +128,7 @@ def main() -> int:
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxmetrics-report-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     corpus, out = synthesize(args.n, base)
-    from flows.report import write_report
+    from review.report import write_report
 
     n_mentions = sum(1 for _ in (out / "metrics.jsonl").open(encoding="utf-8"))
     t = time.perf_counter()

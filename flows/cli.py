@@ -245,7 +245,7 @@ def summary_text(s: dict, full: bool = False, report: Path | None = None) -> str
 
 def cmd_review(args: argparse.Namespace) -> int:
     from flows.plan import corrections_path
-    from flows.review import review
+    from review.server import review
 
     out, corpus = Path(args.out), Path(args.corpus)
     if not (out / "articles.jsonl").is_file():
@@ -354,7 +354,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from flows.report import write_report
+    from review.report import write_report
 
     out = Path(args.out)
     if not (out / "metrics.jsonl").is_file():

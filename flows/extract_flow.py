@@ -484,7 +484,7 @@ def _extract_corpus(corpus_p: Path, out_p: Path, full: bool, batch_size: int, ma
 
 
 def _write_report(out: Path, corpus: Path) -> None:
-    from flows.report import write_report
+    from review.report import write_report
 
     try:
         write_report(out, corpus)

@@ -25,11 +25,11 @@ CODE_VERSION = "1"  # bump when extraction code changes behaviour; rule files ar
 KEY_ROOT = Path(__file__).resolve().parent.parent
 KEY_FILES = ("pipeline/**/*.py", "pipeline/rules/*.yaml", "schemas/*.py", "flows/*.py")
 KEY_NOT_EXTRACTION = (
-    "flows/cli.py", "flows/dask_runner.py", "flows/report.py", "flows/serve.py", "flows/settings.py", "flows/testhooks.py",
-    "flows/review.py", "flows/report_studies.py", "flows/export.py", "flows/parallel.py", "flows/progress.py", "flows/watch.py",
+    "flows/cli.py", "flows/dask_runner.py", "flows/serve.py", "flows/settings.py", "flows/testhooks.py",
+    "flows/export.py", "flows/parallel.py", "flows/progress.py", "flows/watch.py",
     "flows/warm.py", "flows/plan.py", "flows/early.py",
 )
-KEY_LIBRARIES = ("spacy", "text2num", "dateparser", "pydantic", "pydantic-core", "pyyaml")
+KEY_LIBRARIES = ("spacy", "text2num", "dateparser", "pydantic", "pydantic-core", "pyyaml", "wordfreq")
 
 
 @lru_cache(maxsize=1)

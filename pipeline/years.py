@@ -102,6 +102,21 @@ def _resolve_relative(phrase: str, ref_year: int) -> int | None:
     return None if offset is None else ref_year + offset
 
 
+_RECENT = set(YEARS["recent_words"])
+_RECENT_UNITS = set(YEARS["recent_units"])
+_RE_RECENT_HINT = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(_RECENT))) + r")\b")
+
+
+def _recent_unit(words: list[str]) -> bool:
+    """'(drie) maanden', '(paar) weken' right after 'afgelopen': a stretch shorter than a year."""
+    for k, w in enumerate(words[:3]):
+        if w in _RECENT_UNITS:
+            return True
+        if k == 1 or not (w.isalpha() and w not in ("jaar", "jaren")):
+            return False
+    return False
+
+
 _BASE_MARKERS: dict[str, list[list[str]]] = {}  # the comparison markers' words, by their first word
 for _marker in YEARS["base_markers"]:
     _BASE_MARKERS.setdefault(_marker.split()[0], []).append(_marker.split())
@@ -153,6 +168,12 @@ def year_expressions(
                 y = _resolve_relative(phrase, ref_year)
                 if y is not None:
                     out.append(YearExpr(pos, y, "base" if _is_base(doc, pos, sent) else "point"))
+        # 'de afgelopen drie maanden', 'de voorbije weken': a recent stretch shorter than a year is this year
+        low = _low_text(doc, sent)
+        if _RE_RECENT_HINT.search(low):
+            for k, w in enumerate(sent_lowers(doc, sent)):
+                if w in _RECENT and _recent_unit(sent_lowers(doc, sent)[k + 1 : k + 4]):
+                    out.append(YearExpr(sent.start + k, ref_year, "point"))
     for table, step in (("previous_of_explicit", -1), ("next_of_explicit", 1)):
         for phrase in _present(doc, sent, table):
             for pos in _phrase_positions(doc, sent, phrase):

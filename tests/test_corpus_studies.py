@@ -300,7 +300,7 @@ def test_report_has_a_page_per_study_and_the_conflicts(studies_copy, tmp_path):
     monitor = studies["Peilwijzer"]
     assert f"studies/{monitor['study_id']}.html#{conflict['finding_id']}" in index
     page = (report / "studies" / f"{monitor['study_id']}.html").read_text(encoding="utf-8")
-    from flows.report import page_name
+    from review.pages import page_name
 
     for aid in monitor["article_ids"]:
         assert f"../articles/{page_name(aid)}" in page

@@ -30,7 +30,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory) -> Path:
     from flows.extract_flow import extract_corpus
-    from flows.report import write_report
+    from review.report import write_report
 
     base = tmp_path_factory.mktemp("report")
     corpus = base / "corpus"
@@ -51,13 +51,13 @@ def _metrics(out: Path) -> list[dict]:
 
 
 def _page(out: Path, aid: str) -> str:
-    from flows.report import page_name
+    from review.pages import page_name
 
     return (out / "report" / "articles" / page_name(aid)).read_text(encoding="utf-8")
 
 
 def test_report_files_and_escaping(report_dir):
-    from flows.report import table_order
+    from review.report import table_order
 
     index = (report_dir / "report" / "index.html").read_text(encoding="utf-8")
     evil = _page(report_dir, "evil")
@@ -81,7 +81,7 @@ def test_report_files_and_escaping(report_dir):
 
 
 def test_page_names_are_injective(report_dir):
-    from flows.report import page_name
+    from review.pages import page_name
 
     assert page_name("rapport 2024") != page_name("rapport_2024")
     assert page_name("Rapport") != page_name("rapport")  # case-insensitive file systems
@@ -122,7 +122,7 @@ def _lab(h: str) -> tuple[float, float, float]:
 
 
 def test_kind_colours_are_readable_and_distinct():
-    from flows.report import KIND_COLOURS, _border
+    from review.report import KIND_COLOURS, _border
     from schemas.records import Kind
 
     assert list(KIND_COLOURS) == [k.value for k in Kind]
@@ -134,7 +134,7 @@ def test_kind_colours_are_readable_and_distinct():
 
 
 def test_metric_chart_has_axes_units_and_one_series_per_source():
-    from flows.report import metric_chart
+    from review.charts import metric_chart
 
     svg = metric_chart(
         {"KSF": [(2016, 7.4, "a: 7,4", "articles/a.html#m-1"), (2017, 7.5, "a: 7,5", "articles/a.html#m-2")],
@@ -176,7 +176,7 @@ def opened(url: str):
 
 @pytest.mark.browser
 def test_index_pages_and_filters_in_headless_chromium(report_dir):
-    from flows.report import table_order
+    from review.report import table_order
 
     metrics = table_order(_metrics(report_dir))
     with opened((report_dir / "report" / "index.html").as_uri()) as page:
@@ -219,7 +219,7 @@ def test_index_pages_and_filters_in_headless_chromium(report_dir):
 @pytest.mark.browser
 def test_article_page_marks_and_rows_select_each_other(report_dir):
     chromium, sync_playwright = chromium_and_playwright()
-    from flows.report import page_name
+    from review.pages import page_name
 
     metrics = [m for m in _metrics(report_dir) if m["article_id"] == "002_cfbf95d728658b65"]
     with sync_playwright() as p:

@@ -50,7 +50,7 @@ def run_with_formats(tmp_path_factory):
 
 
 def test_article_pages_show_the_stored_text_with_marks_on_their_mentions(run_with_formats):
-    from flows.report import page_name
+    from review.pages import page_name
 
     _corpus, out = run_with_formats
     articles = {a["article_id"]: a for a in read_jsonl(out / "articles.jsonl")}
@@ -74,7 +74,7 @@ def test_a_web_page_without_its_stored_text_gets_no_page_from_its_markup(run_wit
     """Spans of a web page mean nothing in its bytes: with the stored text gone, no page (not the HTML source)."""
     import shutil
 
-    from flows.report import page_name, read_article_text, write_report
+    from review.report import page_name, read_article_text, write_report
 
     corpus, out = run_with_formats
     copy = tmp_path / "out"
@@ -96,8 +96,8 @@ def test_a_web_page_without_its_stored_text_gets_no_page_from_its_markup(run_wit
 def test_the_review_server_shows_the_stored_text_of_a_web_page(run_with_formats):
     from fastapi.testclient import TestClient
 
-    from flows.report import page_name
-    from flows.review import ReviewState, create_app
+    from review.pages import page_name
+    from review.server import ReviewState, create_app
 
     corpus, out = run_with_formats
     state = ReviewState(out=out, corpus=corpus, corrections=corpus / "corrections.jsonl")

@@ -30,8 +30,8 @@ EVIL = (
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from flows.extract_flow import extract_corpus
-    from flows.report import page_name
-    from flows.review import review
+    from review.pages import page_name
+    from review.server import review
 
     base = tmp_path_factory.mktemp("review")
     corpus, out = base / "corpus", base / "out"

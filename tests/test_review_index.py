@@ -60,8 +60,8 @@ def test_review_index_counts_include_corrections_made_since_the_run(run_dir, tmp
     from fastapi.testclient import TestClient
 
     from flows.extract_flow import extract_corpus
-    from flows.report import page_name
-    from flows.review import ReviewState, create_app
+    from review.pages import page_name
+    from review.server import ReviewState, create_app
 
     corpus0, out0 = run_dir
     corpus, out = tmp_path / "corpus", tmp_path / "out"
@@ -207,7 +207,7 @@ def test_mention_table_sorts_by_its_headings_in_headless_chromium(run_dir):
 
 @pytest.mark.browser
 def test_article_page_mention_table_sorts_by_its_headings(run_dir):
-    from flows.report import page_name
+    from review.pages import page_name
 
     _corpus, out = run_dir
     aid = "002_cfbf95d728658b65"

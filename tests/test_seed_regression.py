@@ -35,9 +35,11 @@ TARGETS = {
     "published": 1.0,
 }
 # measured floors where a target is not reached yet (see the module docstring)
+# dev: measured 2026-12-04 on all 80 articles (issue 23): recall 0.914, source 0.855, year 0.841,
+# published 78/80; precision 0.975, kind 0.991, qualifier 0.992, metric 0.962 reach their targets
 FLOORS = {
     "seed": {},
-    "dev": {},
+    "dev": {"recall": 0.91, "source": 0.85, "year": 0.84, "published": 0.975},
 }
 
 

@@ -145,14 +145,17 @@ TABLES: dict[str, dict[str, Any]] = {
     "sources": {
         name: WORDS
         for name in (
-            "cue_nouns", "report_nouns", "org_descriptors", "research_verbs", "speech_verbs",
+            "cue_nouns", "report_nouns", "org_descriptors", "speech_verbs",
             "org_attribution_verbs", "people_cues", "role_cues", "poll_words", "not_organizations",
             "org_words", "abbreviations", "org_noun_endings", "commission_markers", "executor_markers",
-            "inverted_research_verbs", "inverted_general_verbs", "registry_nouns", "registry_verbs", "first_person",
+            "inverted_general_verbs", "registry_nouns", "first_person",
             "dating_phrases", "earlier_words", "sample_verbs", "non_names", "published_in", "title_compound_endings",
-            "institution_endings", "ministers", "places", "presenting_verbs", "own_publication",
+            "institution_endings", "ministers", "places", "presenting_lemmas", "own_publication",
+            "research_lemmas", "registry_lemmas", "maker_prepositions", "commissioner_prepositions",
+            "topic_prepositions", "name_determiners", "clause_openers", "first_person_words", "first_person_lemmas",
         )
-    },
+    }
+    | {"irregular_verbs": dict[Word, WORDS]},
     # pipeline/study_details.py (method, population) and pipeline/corpus_studies.py (statement words)
     "study_details": {
         "methods": dict[str, list[Regex]],
@@ -171,6 +174,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "now_words": WORDS,
         "edition_words": WORDS,
         "year_on_year": WORDS,
+        "recent_words": WORDS,
+        "recent_units": WORDS,
     },
 }
 

@@ -11,7 +11,7 @@ rebinding); a write needs the per-session token that only its own pages carry,
 a JSON body (so a cross-site form cannot post) and, when the browser sends one,
 its own Origin; every correction is validated with ``schemas.records.Correction``
 and dry-run applied before it is written; the file is rewritten atomically
-under a lock. Article text reaches pages only escaped (``flows.report``).
+under a lock. Article text reaches pages only escaped (the templates autoescape, ``review.pages``).
 """
 
 from __future__ import annotations
@@ -32,10 +32,8 @@ from pydantic import ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from flows.io import atomic_writer, cache_path, load_cache, read_jsonl
-from flows.report import (
-    SUMMARY_END, SUMMARY_START, STATS_END, STATS_START, _json_script, article_row, editor_rejected, index_stats, index_summary, page_name,
-    read_article_text, render_article, write_report,
-)
+from review.pages import STATIC, STATIC_GENERATED, json_script, page_name, static_names
+from review.report import article_row, editor_rejected, read_article_text, render_article, render_index, write_report
 from pipeline.article import sha256_bytes
 from pipeline.corrections import apply_corrections, correction_dict, parse_corrections
 from schemas.records import Correction
@@ -43,6 +41,7 @@ from schemas.records import Correction
 LOOPBACK = "127.0.0.1"
 TOKEN_HEADER = "X-CX-Token"
 _DATA_FILE = re.compile(r"(?:[am]\d+|facets|sort)\.js")
+_STUDY_FILE = re.compile(r"st_[0-9a-f]+\.html")
 _ROWS = re.compile(r'cxRows\("a",(\d+),(.*)\);\s*', re.S)
 _NEAR = 200  # how far from the selected offsets to look for the selected text
 
@@ -154,22 +153,6 @@ def _stat(path: Path):
         return None
 
 
-def _live_note(live: Live) -> str:
-    n = len(live.changed)
-    return (
-        f"<p class='live'>Live: these counts and the article list include the corrections made to {n} "
-        f"article{'s' if n != 1 else ''} since the last run (their pages show them too). The mention table, its filters and the "
-        "charts show the last run until the next <code>cxmetrics run</code>.</p>"
-    )
-
-
-def _between(page: str, start: str, end: str, new: str) -> str:
-    a, b = page.find(start), page.find(end)
-    if a < 0 or b < a:
-        return page
-    return page[: a + len(start)] + new + page[b:]
-
-
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -243,11 +226,11 @@ def create_app(state: ReviewState) -> FastAPI:
     @app.get("/index.html")
     def index() -> HTMLResponse:
         """The last run's index, its counts live: corrections made since are counted (``live_counts``)."""
-        page = (report / "index.html").read_text(encoding="utf-8")
         live = live_counts(state)
-        if live.changed:
-            page = _between(page, SUMMARY_START, SUMMARY_END, index_summary(live.counts, _live_note(live)))
-            page = _between(page, STATS_START, STATS_END, index_stats(live.counts))
+        if not live.changed:
+            return FileResponse(report / "index.html", media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+        context = json.loads((report / "data" / "index.json").read_text(encoding="utf-8"))
+        page = render_index(context, live.counts, live=len(live.changed))
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     @app.get("/data/{name}")
@@ -266,7 +249,7 @@ def create_app(state: ReviewState) -> FastAPI:
             aid = pages.get(row[1] or "")
             if aid in live.changed:
                 rows[n] = article_row(arts[aid], row[1], live.changed[aid])
-        body = f'cxRows("a",{k},{_json_script(rows)});\n'
+        body = f'cxRows("a",{k},{json_script(rows)});\n'
         return Response(body, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-store"})
 
     @app.get("/articles/{name}")
@@ -277,11 +260,24 @@ def create_app(state: ReviewState) -> FastAPI:
             raise HTTPException(404, "no such article")
         article = arts[aid]
         preview, text, sha = _preview(state, article)
-        page = render_article(preview.article, text, preview.mentions, preview.rejections, review={"token": state.token})
-        if sha != article["sha256"]:
-            note = "<p class='err'>This article changed on disk since the last run: run <code>cxmetrics run</code> before correcting it.</p>"
-            page = page.replace("<div data-page='article'>", f"<div data-page='article'>{note}", 1)
+        page = render_article(preview.article, text, preview.mentions, preview.rejections, review={"token": state.token}, stale=sha != article["sha256"])
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    @app.get("/studies/{name}")
+    def study_page(name: str):
+        path = report / "studies" / name
+        if not _STUDY_FILE.fullmatch(name) or not path.is_file():
+            raise HTTPException(404, "no such study")
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+    @app.get("/static/{name}")
+    def static(name: str):
+        """The package's own static files (the pages this server renders use them), the generated ones from the report."""
+        path = (report / "static" if name in STATIC_GENERATED else STATIC) / name
+        if name not in static_names() or not path.is_file():
+            raise HTTPException(404, "no such file")
+        kind = {".js": "text/javascript", ".css": "text/css"}.get(path.suffix, "text/plain")
+        return FileResponse(path, media_type=f"{kind}; charset=utf-8", headers={"Cache-Control": "no-store"})
 
     @app.post("/api/corrections")
     async def add_correction(request: Request) -> JSONResponse:
@@ -334,8 +330,9 @@ def review(out: Path, corpus: Path, corrections: Path, port: int = 8765, ready=N
     import uvicorn
 
     out, corpus = Path(out), Path(corpus)
-    if not (out / "report" / "index.html").is_file() or not (out / "report" / "data" / "counts.json").is_file():
-        write_report(out, corpus)  # none yet, or one from before the counts the server keeps live
+    report = out / "report"
+    if not all((report / f).is_file() for f in ("index.html", "data/counts.json", "data/index.json", "static/kinds.css")):
+        write_report(out, corpus)  # none yet, or one from before the counts the server keeps live or the static files
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, port))  # loopback only, never 0.0.0.0
