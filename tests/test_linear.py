@@ -84,3 +84,22 @@ def test_sentences_within_the_limit_are_not_cut():
     for p in sorted(CORPUS.glob("*.txt")):
         text = p.read_text(encoding="utf-8")
         assert [(s.start, s.end) for s in sentences(nlp(text))] == [(s.start, s.end) for s in plain(text).sents]
+
+
+# names as attribution meets them: capitalised words, acronyms, punctuation, non-ASCII capitals
+NAME = st.lists(st.sampled_from(["Zendesk", "ZD", "SSI", "Survey", "Sampling", "International", "ÖBB", "Öffentliche",
+                                 "B", "Bank", "de", "-", "&", ".", "NS", "Nederlandse", "Spoorwegen", "ns", "Ns!"]),
+                min_size=1, max_size=4).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(NAME, NAME)
+def test_names_the_same_organization_share_a_key(a, b):
+    """Attribution compares a name only with the names filed under its lookups (``org_keys``,
+    ``org_lookups``): every pair ``same_org`` joins must meet there, or a name would start a
+    candidate of its own where comparing with every candidate found the first one."""
+    from pipeline.names import org_keys, org_lookups, same_org
+
+    if same_org(a, b):
+        assert org_lookups(a) & org_keys(b), (a, b)
+
