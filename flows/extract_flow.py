@@ -415,9 +415,7 @@ def _extract_corpus(corpus_p: Path, out_p: Path, full: bool, batch_size: int, ma
     results: list[dict] = []
     for fut in futures:
         batch = fut.result()
-        if isinstance(batch, OutputError):
-            for other in futures:
-                other.cancel()
+        if isinstance(batch, OutputError):  # the batches after it meet the same folder at their first write
             raise batch
         results.extend(batch)
         done += len(batch)

@@ -147,10 +147,24 @@ def exit_now(code: int) -> None:
     Prefect's) or exit handlers (the processes they would end are killed already, or the
     guardian's)."""
     _run_on_stop()
+    _release_semaphores()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
+
+
+def _release_semaphores(timeout: float = 1.0) -> None:
+    """The semaphores of the worker pool's queues, removed as multiprocessing does at exit (its
+    finalizers of priority 0 and above: no thread is joined). Else its resource tracker
+    removes them once the command is gone and writes "There appear to be 5 leaked semaphore
+    objects to clean up at shutdown" below the command's last line (measured)."""
+    util = sys.modules.get("multiprocessing.util")
+    if util is None:
+        return
+    done = threading.Thread(target=lambda: util._run_finalizers(0), name="cxmetrics-finalizers", daemon=True)
+    done.start()
+    done.join(timeout)
 
 
 # --------------------------------------------------------------------------- children watching their parent

@@ -109,6 +109,8 @@ class Staged:
             with contextlib.suppress(OSError):
                 self.fh.close()
             self.discard()
+            if isinstance(exc, OSError) and not isinstance(exc, WriteError) and exc.errno in FOLDER_ERRNOS:
+                raise _named(exc, self.path) from None  # a write that filled the disk: named, as in the flush below
             return
         try:
             with self.fh:

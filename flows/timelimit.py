@@ -407,10 +407,20 @@ def _import_reader(fmt: str) -> None:
         pass
 
 
-def _import_extractor() -> None:
-    from pipeline.nlp import get_nlp
+_WARM = (  # what an extraction loads on first use (rules, word lists, dates), loaded before any article's clock
+    "Klanten wachten langer\n\n12 maart 2024 - Uit onderzoek van Klantpanel blijkt dat 41 procent van de klanten "
+    "de wachttijd te lang vindt, vorig jaar was dat nog ruim een derde. De Net Promoter Score daalde naar -4."
+)
+_warmed = False
 
-    get_nlp()
+
+def _import_extractor() -> None:
+    global _warmed
+    if not _warmed:
+        from pipeline.extract import extract_text
+
+        extract_text(_WARM)
+        _warmed = True
 
 
 def _extract(article):

@@ -173,8 +173,8 @@ def test_review_ends_on_sigterm_and_after_kill_9(tmp_path):
             wait_for(lambda: proc.stdout.readline().startswith("cxmetrics: review at "), "review to listen", proc)
             proc.send_signal(sig)
             proc.communicate(timeout=GIVE_UP)
-            if sig == signal.SIGTERM:
-                assert proc.returncode == 0
+            if sig == signal.SIGTERM:  # uvicorn shuts down, then ends by the signal it caught (its convention)
+                assert proc.returncode in (0, -signal.SIGTERM), proc.returncode
             assert gone(token) == []
         finally:
             for pid, _cmd in marked(token):
