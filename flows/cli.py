@@ -73,12 +73,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     try:
         with guard.stop_on_signals():
-            return _run(corpus, out, args)
+            done = _run(corpus, out, args)
     except KeyboardInterrupt:  # SIGTERM or Ctrl-C: the helper processes are killed already (flows.guard)
         _clean_after_stop(out)
         why = guard.stopped_by() or "an interrupt"
+        guard.reported()
         return _error(f"stopped by {why} before the run was complete; the output files in {out} are whole "
                       "(the last complete run's, or this one's), and the next run completes them")
+    if isinstance(done, int):
+        return done
+    state, summary = done  # the run is complete: what follows is reporting it
+    _settle(state.state_details.flow_run_id, summary["tasks"])
+    report = out / "report" / "index.html"
+    print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
+    return EXIT_OK
 
 
 def _clean_after_stop(out: Path) -> None:
@@ -98,7 +106,8 @@ def _clean_after_stop(out: Path) -> None:
         pass
 
 
-def _run(corpus: Path, out: Path, args: argparse.Namespace) -> int:
+def _run(corpus: Path, out: Path, args: argparse.Namespace):
+    """The run itself: an exit code when it could not happen, else the flow's state and summary."""
     from flows.io import RunError
 
     _use_serving_server(out)
@@ -141,10 +150,7 @@ def _run(corpus: Path, out: Path, args: argparse.Namespace) -> int:
         from flows import early, guard
 
         early.discard(wait=not guard.stopping())
-    _settle(state.state_details.flow_run_id, summary["tasks"])
-    report = out / "report" / "index.html"
-    print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
-    return EXIT_OK
+    return state, summary
 
 
 def _use_serving_server(out: Path) -> None:

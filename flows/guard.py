@@ -83,6 +83,15 @@ def _run_on_stop() -> None:
 # --------------------------------------------------------------------------- stopping a run
 
 
+_reported = False
+
+
+def reported() -> None:
+    """The command has said why it stops: the last resort below says it no more."""
+    global _reported
+    _reported = True
+
+
 def _begin_stop(signum: int) -> None:
     import logging
 
@@ -93,7 +102,8 @@ def _begin_stop(signum: int) -> None:
     def last_resort() -> None:
         time.sleep(STOP_SECONDS)
         _run_on_stop()
-        print(f"cxmetrics: error: stopped by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
+        if not _reported:
+            print(f"cxmetrics: error: stopped by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
         os._exit(2)
 
     threading.Thread(target=last_resort, name="cxmetrics-stop", daemon=True).start()

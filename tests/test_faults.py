@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, ROOT, run_flow
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -45,6 +45,10 @@ def cxmetrics(*args: str, extra_env: dict | None = None) -> subprocess.Completed
 
 def articles(out: Path) -> dict[str, dict]:
     return {a["path"]: a for a in map(json.loads, (out / "articles.jsonl").read_text(encoding="utf-8").splitlines())}
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {n: (out / n).read_bytes() for n in OUTPUTS}
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
@@ -104,14 +108,13 @@ def test_articles_over_the_length_and_time_limits_are_quarantined_and_the_run_go
     assert leftovers(out) == []
 
     # under the default limits both are extracted (the manifest remembers the limits): the same as a full run
-    again = cxmetrics("--corpus", str(corpus), "--out", str(out))
-    assert again.returncode == 0, again.stderr
+    again = run_flow(corpus, out)
     got = articles(out)
-    assert got["jaarverslag.txt"]["status"] == "ok" and got["tabel.txt"]["status"] == "ok"
+    assert again["processed"] == 2 and got["jaarverslag.txt"]["status"] == "ok" and got["tabel.txt"]["status"] == "ok"
     assert got["tabel.txt"]["n_mentions"] > 1_000
     full = tmp_path / "full"
-    assert cxmetrics("--corpus", str(corpus), "--out", str(full), "--full").returncode == 0
-    assert {n: (out / n).read_bytes() for n in OUTPUTS} == {n: (full / n).read_bytes() for n in OUTPUTS}
+    run_flow(corpus, full, full=True)
+    assert outputs(out) == outputs(full)
 
 
 def test_an_article_over_the_memory_limit_is_too_big_and_the_run_goes_on(tmp_path):
@@ -157,6 +160,19 @@ def _one_line(r: subprocess.CompletedProcess, out: Path) -> str:
     return lines[0]
 
 
+@pytest.fixture(scope="module")
+def before_and_after(tmp_path_factory, prefect_harness) -> tuple[Path, Path, Path]:
+    """A corpus, its output, and the output of a full run after it changed: made once."""
+    root = tmp_path_factory.mktemp("refused")
+    corpus, out, full = seed_corpus(root / "corpus"), root / "out", root / "full"
+    run_flow(corpus, out)
+    changed = root / "changed"
+    shutil.copytree(corpus, changed)
+    _changed_corpus(changed)
+    run_flow(changed, full, full=True)
+    return out, changed, full
+
+
 @pytest.mark.parametrize(
     ("errno_name", "where", "what"),
     [
@@ -166,23 +182,21 @@ def _one_line(r: subprocess.CompletedProcess, out: Path) -> str:
         ("ENOSPC", ".cxmetrics/manifest.json", "writing .cxmetrics/manifest.json"),
     ],
 )
-def test_a_write_the_folder_refuses_is_one_line_and_the_previous_output_stays(tmp_path, errno_name, where, what):
-    corpus = seed_corpus(tmp_path / "corpus")
+def test_a_write_the_folder_refuses_is_one_line_and_the_previous_output_stays(tmp_path, before_and_after, errno_name, where, what):
+    import errno
+
+    base, corpus, full = before_and_after
     out = tmp_path / "out"
-    assert cxmetrics("--corpus", str(corpus), "--out", str(out)).returncode == 0
+    shutil.copytree(base, out)
     before = snapshot(out)
-    _changed_corpus(corpus)
     r = cxmetrics("--corpus", str(corpus), "--out", str(out), extra_env={"CXMETRICS_TEST_WRITE_ERROR": f"{errno_name}:{where}"})
     line = _one_line(r, out)
-    assert f": {what}" in line and line.endswith(f" failed: {os.strerror(getattr(__import__('errno'), errno_name))}; "
-                                                  "the previous output is unchanged"), line
+    assert f": {what}" in line, line
+    assert line.endswith(f" failed: {os.strerror(getattr(errno, errno_name))}; the previous output is unchanged"), line
     assert snapshot(out) == before
     assert leftovers(out) == []
-    # the folder takes writes again: the next run equals a full one
-    assert cxmetrics("--corpus", str(corpus), "--out", str(out)).returncode == 0
-    full = tmp_path / "full"
-    assert cxmetrics("--corpus", str(corpus), "--out", str(full), "--full").returncode == 0
-    assert {n: (out / n).read_bytes() for n in OUTPUTS} == {n: (full / n).read_bytes() for n in OUTPUTS}
+    run_flow(corpus, out)  # the folder takes writes again: the next run equals a full one
+    assert outputs(out) == outputs(full)
 
 
 def _mount_tmpfs(where: Path, size: str) -> None:
@@ -205,7 +219,7 @@ def test_a_full_disk_mid_run_is_one_line_and_the_next_run_with_space_equals_a_fu
     try:
         corpus = seed_corpus(tmp_path / "corpus", 5)
         out = disk / "out"
-        assert cxmetrics("--corpus", str(corpus), "--out", str(out)).returncode == 0
+        run_flow(corpus, out)
         before = snapshot(out)
         # room for the next run's smaller files, not for the cache file of a 300 KB report
         (corpus / "jaarverslag.txt").write_text(long_report(300_000), encoding="utf-8")
@@ -216,9 +230,10 @@ def test_a_full_disk_mid_run_is_one_line_and_the_next_run_with_space_equals_a_fu
         assert snapshot(out) == before
         assert leftovers(out) == []
         subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
-        assert cxmetrics("--corpus", str(corpus), "--out", str(out)).returncode == 0
+        again = cxmetrics("--corpus", str(corpus), "--out", str(out))
+        assert again.returncode == 0, again.stderr
         full = tmp_path / "full"
-        assert cxmetrics("--corpus", str(corpus), "--out", str(full), "--full").returncode == 0
-        assert {n: (out / n).read_bytes() for n in OUTPUTS} == {n: (full / n).read_bytes() for n in OUTPUTS}
+        run_flow(corpus, full, full=True)
+        assert outputs(out) == outputs(full)
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)

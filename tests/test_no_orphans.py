@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, ROOT, run_flow
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc (Linux)")]
 
@@ -114,16 +114,14 @@ def test_kill_9_of_a_run_leaves_no_process(tmp_path, big_corpus):
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_sigterm_stops_a_run_keeps_the_previous_output_and_leaves_nothing(tmp_path, big_corpus):
     from flows.io import read_jsonl
 
     out = tmp_path / "out"
     small = tmp_path / "small"
     make_corpus(small, 3)
-    first = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--corpus", str(small), "--out", str(out), "--no-report"],
-                           cwd=ROOT, capture_output=True, text=True, timeout=600,
-                           env={**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")})
-    assert first.returncode == 0, first.stderr
+    run_flow(small, out)
     before = {n: (out / n).read_bytes() for n in ("metrics.jsonl", "articles.jsonl", "rejected.jsonl")}
     proc, token, marker = start(tmp_path, "run", "--corpus", str(big_corpus), "--out", str(out), "--no-report")
     try:
@@ -159,14 +157,12 @@ def test_kill_9_of_serve_leaves_no_process(tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_review_ends_on_sigterm_and_after_kill_9(tmp_path):
     corpus = tmp_path / "corpus"
     make_corpus(corpus, 2)
     out = tmp_path / "out"
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
-    made = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--corpus", str(corpus), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
-    assert made.returncode == 0, made.stderr
+    run_flow(corpus, out, report=True)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         proc, token, _marker = start(tmp_path, "review", "--corpus", str(corpus), "--out", str(out), "--port", "0", pause=False)
         try:
