@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.io import Entry, atomic_write_json, cache_path, load_cache, read_entry, text_relpath
+from flows import guard
+from flows.io import Entry, OutputError, WriteError, atomic_write_json, cache_path, load_cache, output_error, read_entry, text_relpath
 from flows.testhooks import pause_at
-from flows.timelimit import DEFAULT_PARSE_SECONDS, reader
-from pipeline.article import ArticleError, article_id_for, build_article, sha256_bytes
+from flows.timelimit import Limits, limit_code, read_and_extract
+from pipeline.article import ArticleError, article_id_for, sha256_bytes
 from pipeline.formats import format_of
 from schemas.records import ArticleRecord, Rejection
 
@@ -27,11 +28,12 @@ def _article_rejection(entry: Entry, reason: str, sha: str = "", encoding: str |
     return {"article": article, "mentions": [], "rejections": [rej]}
 
 
-def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: float = DEFAULT_PARSE_SECONDS) -> dict:
+def process_entry(corpus: Path, entry: Entry, max_bytes: int, limits: Limits = Limits()) -> dict:
     """Read, decode and extract one corpus file; never raises for bad input.
 
-    Web pages, Word files and PDFs are read under ``parse_seconds`` (else ``too_slow``); the
-    text a file yields is kept in the result (``text``) for ``out/texts/``.
+    The file is read and extracted in a child process under ``limits`` (``flows.timelimit``:
+    ``too_long``, ``too_slow``, ``too_big``); the text a file yields is kept in the result
+    (``text``) for ``out/texts/``.
     """
     if entry.problem:
         return _article_rejection(entry, entry.problem)
@@ -44,13 +46,10 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: flo
         return _article_rejection(entry, reason)
     sha = sha256_bytes(data)
     try:
-        article = build_article(entry.path, data, read=reader(parse_seconds))
+        article, found, rejected, studies = read_and_extract(entry.path, data, limits)
     except ArticleError as exc:
         return _article_rejection(entry, str(exc), sha)
-    from pipeline.extract import extract  # spaCy: loaded where articles are extracted (a worker's fork server preloads it), not by merely importing this module
-
-    result = extract(article)
-    mentions = sorted(result.mentions, key=lambda m: (m["span"]["start"], m["span"]["end"]))
+    mentions = sorted(found, key=lambda m: (m["span"]["start"], m["span"]["end"]))
     rejections = [
         Rejection(
             article_id=article.article_id,
@@ -60,7 +59,7 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: flo
             span=r["span"],
             candidate=r["candidate"],
         ).model_dump(mode="json")
-        for r in sorted(result.rejections, key=lambda r: (r["span"]["start"], r["span"]["end"]))
+        for r in sorted(rejected, key=lambda r: (r["span"]["start"], r["span"]["end"]))
     ]
     record = ArticleRecord(
         article_id=article.article_id,
@@ -76,18 +75,24 @@ def process_entry(corpus: Path, entry: Entry, max_bytes: int, parse_seconds: flo
         format=article.format,
         text_path=text_relpath(article.article_id),
     ).model_dump(mode="json")
-    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text, "studies": result.studies}
+    return {"article": record, "mentions": mentions, "rejections": rejections, "text": article.text, "studies": studies}
 
 
-def extract_entries(corpus: str, out: str, max_bytes: int, version: str, parse_seconds: float, entries: list[Entry]) -> list[dict]:
-    """The body of ``extract_batch``: a plain function, so worker processes can run it."""
+def extract_entries(corpus: str, out: str, max_bytes: int, version: str, limits: Limits, entries: list[Entry]) -> list[dict]:
+    """The body of ``extract_batch``: a plain function, so worker processes can run it.
+
+    Raises ``OutputError`` when the output folder refuses a cache file (full, read-only).
+    An article quarantined for a limit is extracted again under other limits.
+    """
     corpus_p, out_p = Path(corpus), Path(out)
     summaries = []
     for entry in entries:
+        if guard.stopping():
+            raise guard.Stopped()
         cpath = cache_path(out_p, entry.path)
         old = load_cache(cpath)
         result = None
-        if old and old.get("extractor_version") == version and not entry.problem:
+        if old and old.get("extractor_version") == version and not entry.problem and old.get("limited") in (None, limits.key()):
             # stat changed but the bytes may not have (a touch): compare the content hash
             try:
                 sha = sha256_bytes(read_entry(corpus_p, entry, max_bytes))
@@ -96,13 +101,23 @@ def extract_entries(corpus: str, out: str, max_bytes: int, version: str, parse_s
             if sha and sha == old["article"].get("sha256"):
                 result = old
         if result is None:
-            result = process_entry(corpus_p, entry, max_bytes, parse_seconds)
+            result = process_entry(corpus_p, entry, max_bytes, limits)
         result.update({"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns, "extractor_version": version})
-        atomic_write_json(cpath, result, durable=False)  # the run flushes them all at once (flush_writes)
-        pause_at("cache")
         art = result["article"]
+        limited = limit_code(art.get("error"))
+        result.pop("limited", None)
+        if limited:
+            result["limited"] = limits.key()
+        try:
+            atomic_write_json(cpath, result, durable=False)  # the run flushes them all at once (flush_writes)
+        except WriteError as exc:
+            raise output_error(out_p, exc, f"writing the cache file of {entry.path}") from None
+        pause_at("cache")
         summaries.append({
             "path": entry.path, "sha256": art["sha256"], "status": art["status"], "article_id": art["article_id"],
-            "studies": result.get("studies", []) if art["status"] == "ok" else [],
+            "studies": result.get("studies", []) if art["status"] == "ok" else [], "limited": limited,
         })
     return summaries
+
+
+__all__ = ["OutputError", "extract_entries", "process_entry"]

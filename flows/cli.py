@@ -50,7 +50,14 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+def _limits(args: argparse.Namespace):
+    from flows.timelimit import Limits
+
+    return Limits(args.parse_seconds, args.extract_seconds, args.max_chars, args.max_memory)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from flows import guard
     from flows.io import RunError, check_writable, run_lock
     from pipeline.rules import RuleFileError, load_all_rules
 
@@ -64,6 +71,45 @@ def cmd_run(args: argparse.Namespace) -> int:
         load_all_rules()  # a bad rule file: one line here, not in a task's traceback
     except (RunError, RuleFileError) as exc:
         return _error(str(exc))
+    try:
+        with guard.stop_on_signals():
+            done = _run(corpus, out, args)
+    except KeyboardInterrupt:  # SIGTERM or Ctrl-C: the helper processes are killed already (flows.guard)
+        _clean_after_stop(out)
+        why = guard.stopped_by() or "an interrupt"
+        guard.reported()
+        return _error(f"stopped by {why} before the run was complete; the output files in {out} are whole "
+                      "(the last complete run's, or this one's), and the next run completes them")
+    if isinstance(done, int):
+        return done
+    state, summary = done  # the run is complete: what follows is reporting it
+    _settle(state.state_details.flow_run_id, summary["tasks"])
+    report = out / "report" / "index.html"
+    print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
+    return EXIT_OK
+
+
+def _clean_after_stop(out: Path) -> None:
+    """What a stopped run leaves: its early staging folder, and, when the run lock is free
+    (no other run took the folder meanwhile), the temp files of writes it cut short."""
+    import fcntl
+
+    from flows import early
+    from flows.io import STATE_DIR, remove_temp_files
+
+    early.discard(wait=False)
+    try:
+        with (out / STATE_DIR / "run.lock").open("a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            remove_temp_files(out)
+    except OSError:
+        pass
+
+
+def _run(corpus: Path, out: Path, args: argparse.Namespace):
+    """The run itself: an exit code when it could not happen, else the flow's state and summary."""
+    from flows.io import RunError
+
     _use_serving_server(out)
     apply_prefect_settings()  # before Prefect is imported
     workers = 1 if args.dask else args.workers
@@ -90,21 +136,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
             corrections=args.corrections,
             parse_seconds=args.parse_seconds,
+            extract_seconds=args.extract_seconds,
+            max_chars=args.max_chars,
+            max_memory_mb=args.max_memory,
             workers=workers,
             return_state=True,
         )
         summary = state.result()
-    except RunError as exc:
+    except RunError as exc:  # the flow ends Failed with it (a locked, unwritable or full output folder)
         return _error(str(exc))
     finally:
         progress.close()
-        from flows import early
+        from flows import early, guard
 
-        early.discard()
-    _settle(state.state_details.flow_run_id, summary["tasks"])
-    report = out / "report" / "index.html"
-    print(summary_text(summary, full=args.full, report=None if args.no_report or not report.is_file() else report))
-    return EXIT_OK
+        early.discard(wait=not guard.stopping())
+    return state, summary
 
 
 def _use_serving_server(out: Path) -> None:
@@ -127,23 +173,24 @@ def _start_early(corpus: Path, out: Path, args: argparse.Namespace, workers: int
     When it did, the time it started (``time.monotonic``, as the progress line counts)."""
     import time
 
-    from flows import early
+    from flows import early, timelimit
     from flows.parallel import workers_for
     from flows.plan import batches, list_articles, plan, work_version
 
-    if workers == 1:
-        return None
     try:
         entries = list_articles(corpus, args.max_bytes, args.corrections)
     except OSError:
         return None  # the flow reports it
     version = work_version()
-    todo = plan(out, entries, version, args.full).todo
-    n = workers_for(len(todo), workers)
+    limits = _limits(args)
+    todo = plan(out, entries, version, args.full, limits=limits.key()).todo
+    n = workers_for(len(todo), workers) if workers != 1 else 1
     if n > 1:
         began = time.monotonic()
-        early.start(corpus, out, batches(todo, args.batch_size), n, args.max_bytes, version, args.parse_seconds)
+        early.start(corpus, out, batches(todo, args.batch_size), n, args.max_bytes, version, limits)
         return began
+    if todo and not args.dask:
+        timelimit.prestart()  # this process extracts: its child loads the pipeline while Prefect starts
     return None
 
 
@@ -359,7 +406,7 @@ def _paths(p: argparse.ArgumentParser, corpus: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from flows.timelimit import DEFAULT_PARSE_SECONDS
+    from flows.timelimit import DEFAULT_EXTRACT_SECONDS, DEFAULT_MAX_CHARS, DEFAULT_MAX_MEMORY_MB, DEFAULT_PARSE_SECONDS
 
     p = _Parser(prog="cxmetrics", description="Figures in Dutch CX articles as validated JSON Lines.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -378,6 +425,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--parse-seconds", type=_at_least(0.1, float), default=DEFAULT_PARSE_SECONDS,
         help=f"time limit to read one web page, Word file or PDF; a slower one is quarantined as too_slow (default: {DEFAULT_PARSE_SECONDS:g})",
+    )
+    r.add_argument(
+        "--extract-seconds", type=_at_least(0.1, float), default=DEFAULT_EXTRACT_SECONDS,
+        help=f"time limit to extract one article's figures; a slower one is quarantined as too_slow (default: {DEFAULT_EXTRACT_SECONDS:g})",
+    )
+    r.add_argument(
+        "--max-chars", type=_at_least(1), default=DEFAULT_MAX_CHARS,
+        help=f"quarantine an article whose text is longer, as too_long (default: {DEFAULT_MAX_CHARS:,})",
+    )
+    r.add_argument(
+        "--max-memory", type=_at_least(64), default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+        help=f"memory to read and extract one article; one that needs more is quarantined as too_big (default: {DEFAULT_MAX_MEMORY_MB})",
     )
     r.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     r.add_argument("--corrections", metavar="FILE", help="editors' corrections (default: corrections.jsonl in the corpus)")
@@ -451,7 +510,13 @@ def command() -> int:
     """
     import gc
 
+    from flows import guard
+
+    if sys.argv[1:2] in (["run"], ["serve"], ["review"]):
+        guard.start_guardian()  # no process these commands start outlives them, however they end
     code = main()
+    if guard.stopping():
+        guard.exit_now(code)  # threads winding down after SIGTERM are not waited for
     sys.stdout.flush()
     gc.freeze()
     return code

@@ -8,7 +8,7 @@ pool at once, in the flow's batches, so the workers use the core the server leav
 No run lock is held yet, so the early work writes nothing the flow owns: each article's
 cache file goes to a staging folder of this process (``.cxmetrics/early-<pid>/``). When a
 flow batch asks for articles extracted early from the same file (same path, size and
-modification time, the same extractor version and limits), it waits for them and moves
+modification time, the same extractor version and limits: ``flows.timelimit.Limits``), it waits for them and moves
 their cache files in (``claim``) instead of extracting them again; it extracts any other
 article itself, after all early work is done (``wait``), so an early write can never
 land over a newer one. The run's output does not depend on any of this (tested: the
@@ -33,7 +33,7 @@ STAGING_PREFIX = "early-"
 
 @dataclass
 class _Early:
-    key: tuple  # (corpus, out, max_bytes, version, parse_seconds) as the flow passes them
+    key: tuple  # (corpus, out, max_bytes, version, limits) as the flow passes them
     staging: Path
     ready: threading.Event = field(default_factory=threading.Event)  # the work is submitted
     where: dict[Entry, tuple[Future, int]] = field(default_factory=dict)  # entry -> its part's future, index
@@ -45,8 +45,8 @@ _lock = threading.Lock()
 _current: _Early | None = None
 
 
-def _key(corpus, out, max_bytes: int, version: str, parse_seconds: float) -> tuple:
-    return (str(Path(corpus).resolve()), str(Path(out).resolve()), int(max_bytes), version, float(parse_seconds))
+def _key(corpus, out, max_bytes: int, version: str, limits) -> tuple:
+    return (str(Path(corpus).resolve()), str(Path(out).resolve()), int(max_bytes), version, limits)
 
 
 def staging_dirs(out: Path) -> list[Path]:
@@ -68,7 +68,7 @@ def remove_stale(out: Path) -> None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def start(corpus: Path, out: Path, batches: list[list[Entry]], workers: int, max_bytes: int, version: str, parse_seconds: float) -> None:
+def start(corpus: Path, out: Path, batches: list[list[Entry]], workers: int, max_bytes: int, version: str, limits) -> None:
     """Hand ``batches`` (the flow's, in its order) to ``workers`` processes now, in the background."""
     global _current
     from flows.parallel import pool, split
@@ -76,7 +76,7 @@ def start(corpus: Path, out: Path, batches: list[list[Entry]], workers: int, max
     discard()
     staging = state_dir(out) / f"{STAGING_PREFIX}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    early = _Early(_key(corpus, out, max_bytes, version, parse_seconds), staging)
+    early = _Early(_key(corpus, out, max_bytes, version, limits), staging)
     with _lock:
         _current = early
 
@@ -85,7 +85,7 @@ def start(corpus: Path, out: Path, batches: list[list[Entry]], workers: int, max
             ex = pool(workers)  # waits for the fork server's preload the first time
             for batch in batches:
                 for part in split(batch, workers):
-                    fut = ex.submit(_extract, str(corpus), str(staging), max_bytes, version, parse_seconds, part)
+                    fut = ex.submit(_extract, str(corpus), str(staging), max_bytes, version, limits, part)
                     early.futures.append(fut)
                     for i, e in enumerate(part):
                         early.where[e] = (fut, i)
@@ -105,11 +105,11 @@ def _extract(*args) -> list[dict]:
     return extract_entries(*args)
 
 
-def claim(corpus, out, entries: list[Entry], max_bytes: int, version: str, parse_seconds: float) -> dict[str, dict]:
+def claim(corpus, out, entries: list[Entry], max_bytes: int, version: str, limits) -> dict[str, dict]:
     """For each of ``entries`` extracted early under the same key: wait for it, move its cache
     file into ``out``'s cache and return its summary (by path). The rest is not in the result."""
     early = _current
-    if early is None or early.key != _key(corpus, out, max_bytes, version, parse_seconds):
+    if early is None or early.key != _key(corpus, out, max_bytes, version, limits):
         return {}
     early.ready.wait()
     got: dict[str, dict] = {}
@@ -140,15 +140,17 @@ def wait() -> None:
         futures_wait(early.futures)  # failures are claim's to report (as not extracted)
 
 
-def discard() -> None:
-    """End the early work: cancel what has not started, wait for the rest, remove the staging folder."""
+def discard(wait: bool = True) -> None:
+    """End the early work: cancel what has not started, wait for the rest, remove the staging
+    folder. ``wait=False`` (a stopped run, its workers killed): remove it at once."""
     global _current
     with _lock:
         early, _current = _current, None
     if early is None:
         return
-    early.ready.wait()
-    for fut in early.futures:
-        fut.cancel()
-    futures_wait(early.futures)
+    if wait:
+        early.ready.wait()
+        for fut in early.futures:
+            fut.cancel()
+        futures_wait(early.futures)
     shutil.rmtree(early.staging, ignore_errors=True)

@@ -6,6 +6,7 @@ Everything that touches the disk lives here or in the flows; ``pipeline`` stays 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows import testhooks
 from pipeline.article import SUPPORTED_SUFFIXES
 
 STATE_DIR = ".cxmetrics"  # inside the output folder: manifest, per-article cache, lock
@@ -30,6 +32,38 @@ class RunError(RuntimeError):
     """The run itself cannot happen (corpus missing, output not writable, locked)."""
 
 
+# What a folder that cannot take a write says: full, over quota, read-only, not ours, a file
+# too large for it. A run that meets one stops with one line (``OutputError``); any other
+# error writing is retried as transient (a task's retries).
+FOLDER_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
+
+
+class WriteError(OSError):
+    """Writing ``filename`` failed for a reason of its folder (one of ``FOLDER_ERRNOS``)."""
+
+
+class OutputError(RunError):
+    """The output folder cannot be written (a full disk, a quota, read-only, no permission):
+    the run stops, with one line naming the folder and what failed."""
+
+
+def folder_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in FOLDER_ERRNOS
+
+
+def output_error(out: Path, exc: OSError, what: str | None = None, unchanged: bool = True) -> OutputError:
+    """The one line for a write into ``out`` that failed with ``exc``."""
+    if what is None:
+        target = Path(exc.filename) if exc.filename else None
+        try:
+            shown = target.relative_to(out).as_posix() if target is not None else None
+        except ValueError:
+            shown = str(target)
+        what = f"writing {shown}" if shown else "writing"
+    tail = "the previous output is unchanged" if unchanged else "the output files are whole; the next run completes them"
+    return OutputError(f"cannot write to output folder {out}: {what} failed: {exc.strerror or exc}; {tail}")
+
+
 def dumps(obj) -> str:
     """One JSON Lines line: real UTF-8 characters, stable key order as given."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
@@ -42,6 +76,76 @@ def dumps(obj) -> str:
 _EACH_DURABLE = not hasattr(os, "sync")
 
 
+class Staged:
+    """A file written in full to a temp file beside ``path``, not yet in place.
+
+    ``with Staged(path) as fh:`` writes (and fsyncs) the temp file; ``commit()`` then renames
+    it over ``path``, ``discard()`` removes it. A run stages all its outputs and its manifest
+    before it renames any (a full disk fails a write, never a rename), so the outputs are
+    those of the last run or of this one, whole. A write the folder refuses (full, read-only:
+    ``FOLDER_ERRNOS``) raises ``WriteError`` naming the file; the temp file is removed.
+    """
+
+    def __init__(self, path: Path, durable: bool = True) -> None:
+        self.path, self.durable, self.tmp = Path(path), durable, None
+
+    def __enter__(self):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise _named(exc, self.path) from None
+        try:
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; downstream readers need the usual mode
+            self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        except BaseException:
+            os.close(fd)
+            self.discard()
+            raise
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:  # the writer failed: that error stands, the temp file goes
+            with contextlib.suppress(OSError):
+                self.fh.close()
+            self.discard()
+            if isinstance(exc, OSError) and not isinstance(exc, WriteError) and exc.errno in FOLDER_ERRNOS:
+                raise _named(exc, self.path) from None  # a write that filled the disk: named, as in the flush below
+            return
+        try:
+            with self.fh:
+                self.fh.flush()
+                testhooks.write_fails(self.path)
+                if self.durable or _EACH_DURABLE:
+                    os.fsync(self.fh.fileno())
+        except OSError as err:
+            self.discard()
+            raise _named(err, self.path) from None
+        except BaseException:
+            self.discard()
+            raise
+
+    def commit(self) -> None:
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise _named(exc, self.path) from None
+        self.tmp = None
+
+    def discard(self) -> None:
+        if self.tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.tmp)
+            self.tmp = None
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming ``path``; a ``WriteError`` when the folder refused the write."""
+    cls = WriteError if exc.errno in FOLDER_ERRNOS else OSError
+    return cls(exc.errno, exc.strerror, str(path))
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path, durable: bool = True) -> Iterator:
     """Write to a temp file beside ``path``, fsync, then rename over it: readers never see half a file.
@@ -50,20 +154,10 @@ def atomic_writer(path: Path, durable: bool = True) -> Iterator:
     files, stored texts): derived from the corpus, thousands on a cold run, and flushed
     together by ``flush_writes`` before the manifest that vouches for them is saved.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; downstream readers need the usual mode
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-            fh.flush()
-            if durable or _EACH_DURABLE:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    staged = Staged(path, durable)
+    with staged as fh:
+        yield fh
+    staged.commit()
 
 
 def atomic_write_lines(path: Path, records: Iterable) -> int:
@@ -121,8 +215,11 @@ def read_jsonl(path: Path) -> list[dict]:
 def run_lock(out_dir: Path, wait_seconds: float = 0.0) -> Iterator[None]:
     """One run per output folder. A second run waits up to ``wait_seconds``, then fails clearly."""
     state = out_dir / STATE_DIR
-    state.mkdir(parents=True, exist_ok=True)
-    fh = (state / "run.lock").open("a+")
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        fh = (state / "run.lock").open("a+")
+    except OSError as exc:
+        raise RunError(f"output folder {out_dir} is not writable: {exc.strerror or exc}") from None
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -136,10 +233,16 @@ def run_lock(out_dir: Path, wait_seconds: float = 0.0) -> Iterator[None]:
                 ) from None
             time.sleep(0.2)
     try:
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{os.getpid()}\n")
+            fh.flush()
+        except OSError as exc:  # the pid is for people; a full disk is the run's problem, said once
+            if exc.errno not in FOLDER_ERRNOS:
+                raise
+            raise OutputError(f"cannot write to output folder {out_dir}: writing the run lock failed: {exc.strerror}; "
+                              "the previous output is unchanged") from None
         yield
     finally:
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
@@ -247,8 +350,36 @@ def load_manifest(out_dir: Path) -> dict:
         return {}  # a missing or broken manifest only costs time
 
 
+def manifest_path(out_dir: Path) -> Path:
+    return state_dir(out_dir) / "manifest.json"
+
+
 def save_manifest(out_dir: Path, manifest: dict) -> None:
-    atomic_write_json(state_dir(out_dir) / "manifest.json", manifest)
+    atomic_write_json(manifest_path(out_dir), manifest)
+
+
+def stage_manifest(out_dir: Path, manifest: dict) -> Staged:
+    """The manifest written to its temp file, not yet in place (``Staged.commit``)."""
+    staged = Staged(manifest_path(out_dir))
+    with staged as fh:
+        fh.write(json.dumps(manifest, ensure_ascii=False))
+    return staged
+
+
+def remove_temp_files(out_dir: Path, staging: Path | None = None) -> None:
+    """The temp files a stopped or failed run can leave in ``out_dir`` (outputs, cache files,
+    texts, report pages being written; the split assembly's parts) and ``staging`` (an early
+    start's folder). The caller holds the run lock, or knows the files are its own."""
+    import shutil
+
+    state = state_dir(out_dir)
+    for pattern in (".*.tmp", f"{STATE_DIR}/.*.tmp", f"{STATE_DIR}/cache/*/.*.tmp", f"{TEXTS_DIR}/.*.tmp",
+                    "report/.*.tmp", "report/*/.*.tmp"):
+        for f in out_dir.glob(pattern):
+            with contextlib.suppress(OSError):
+                f.unlink()
+    for d in [state / "assembly", *([staging] if staging is not None else [])]:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def load_cache(path: Path) -> dict | None:

@@ -24,11 +24,14 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+
+from flows import guard
 
 # Below this many articles to extract, one process: starting a worker costs about
 # as much as extracting a hundred articles (its imports and the spaCy pipeline).
@@ -56,8 +59,15 @@ def workers_for(n_articles: int, requested: int | None = None) -> int:
     return max(1, min(available_cores(), n_articles // (MIN_PARALLEL_ARTICLES // 2)))
 
 
-def _warm() -> None:
-    """In each worker, once (a no-op when the fork server had loaded it already)."""
+def _warm(main_pid: int | None = None) -> None:
+    """In each worker, once: the pipeline (a no-op when the fork server had loaded it already),
+    and the worker ends with the process it works for (``flows.guard``): killed with SIGKILL,
+    that process cannot shut the pool down, and a worker waits on its queue forever
+    (measured: both workers, the fork server and the resource tracker were left running).
+    Ctrl-C reaches every process of the terminal's group: the process it works for decides."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if main_pid is not None:
+        guard.watch_parent(main_pid)
     import flows.warm  # noqa: F401
 
 
@@ -79,11 +89,13 @@ def pool(workers: int) -> ProcessPoolExecutor:
     """The process pool with ``workers`` processes (started, or restarted with another size)."""
     global _pool, _pool_workers
     with _lock:
+        if guard.stopping():  # no new workers while the command stops
+            raise guard.Stopped()
         if _pool is not None and _pool_workers != workers:
             _pool.shutdown(wait=True, cancel_futures=True)
             _pool = None
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_warm)
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_warm, initargs=(os.getpid(),))
             _pool_workers = workers
             # processes start on demand: one request each makes them all start (and warm up) now
             for _ in range(workers):
@@ -106,6 +118,21 @@ def shutdown() -> None:
 
 
 atexit.register(shutdown)
+
+
+def _kill_workers() -> None:
+    """On SIGTERM (``flows.guard``): the workers die at once; what they had in hand is not
+    written (their cache files are written atomically, and a stopped run writes no output)."""
+    ex = _pool
+    processes = getattr(ex, "_processes", None) or {}  # ProcessPoolExecutor's pid -> process (3.14 has kill_workers())
+    for pid in list(processes):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+guard.on_stop(_kill_workers)
 
 
 def split(items: list, parts: int) -> list[list]:
@@ -134,6 +161,8 @@ def map_parts(fn: Callable[..., list], items: list, workers: int, *args) -> list
         try:
             return [x for f in futures for x in f.result()]
         except BrokenProcessPool:
+            if guard.stopping():
+                raise guard.Stopped() from None
             shutdown()
             if attempt == 2:
                 raise

@@ -63,13 +63,16 @@ def _cached(path: Path) -> bool:
         return False
 
 
-def plan(out: Path, entries: list[Entry], version: str, full: bool, schema_version: str = SCHEMA_VERSION) -> Plan:
+def plan(out: Path, entries: list[Entry], version: str, full: bool, schema_version: str = SCHEMA_VERSION,
+         limits: list | None = None) -> Plan:
     """Which of ``entries`` to extract: all under ``full`` or when the manifest is from another
     extractor or schema; else the new ones, those whose size or modification time changed,
-    and those whose cache file is gone or empty."""
+    those whose cache file is gone or empty, and, when ``limits`` (``Limits.key()``) are not
+    the last run's, those it quarantined for a limit (``too_long``, ``too_slow``, ``too_big``)."""
     manifest = {} if full else load_manifest(out)
     valid = manifest.get("extractor_version") == version and manifest.get("schema_version") == schema_version
     known = manifest.get("articles", {}) if valid else {}
+    relimit = limits is not None and manifest.get("limits") != limits
     todo: list[Entry] = []
     new = unchanged = 0
     for e in entries:
@@ -77,7 +80,7 @@ def plan(out: Path, entries: list[Entry], version: str, full: bool, schema_versi
         if m is None:
             new += 1
             todo.append(e)
-        elif (m["size"], m["mtime_ns"]) != (e.size, e.mtime_ns) or not _cached(cache_path(out, e.path)):
+        elif (m["size"], m["mtime_ns"]) != (e.size, e.mtime_ns) or not _cached(cache_path(out, e.path)) or (relimit and m.get("limited")):
             todo.append(e)
         else:
             unchanged += 1

@@ -29,11 +29,13 @@ articles name no research, and their figures get no source.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 from dataclasses import dataclass, field
 
 from pipeline.dutch import common_word, dutch_words, verb_forms
-from pipeline.names import same_org
+from pipeline.names import org_keys, org_lookups, same_org
 from pipeline.studies import _RE_DESCRIPTOR_WORD, ORG, SOURCES, SourceTracker, clean_org
 
 _IRREGULAR = SOURCES["irregular_verbs"]
@@ -297,6 +299,15 @@ def _role(words_before: list[str], registry: bool = False, verb: bool = True) ->
     return "other"
 
 
+def _unique(ascending):
+    """An ascending sequence without its repeats."""
+    last = None
+    for k in ascending:
+        if k != last:
+            yield k
+            last = k
+
+
 _WEIGHTS = {"maker": 3.0, "commissioner": 1.5, "other": 1.0, "topic": 0.0}
 
 
@@ -305,18 +316,31 @@ def gather(texts: list[str], paragraphs: list[int], tracker: SourceTracker) -> t
     of its own research in the first person."""
     cands: list[Candidate] = []
     first_person_research = False
+    filed: dict[tuple[str, str], list[int]] = {}  # pipeline.names.org_keys -> candidates with such a form, ascending
 
     known: dict[str, Candidate] = {}  # each form seen, to its candidate
 
     def candidate(name: str) -> Candidate:
-        c = known.get(name)
-        if c is None:
-            c = next((c for c in cands if any(same_org(name, f) for f in c.forms)), None)
-            if c is None:
-                c = Candidate(name)
-                cands.append(c)
-            known[name] = c
-        return c
+        """The first candidate with a form ``same_org`` as ``name`` (else a new one); ``name``
+        becomes one of its forms. Only the candidates filed under the name's lookups can be it
+        (issue 24: comparing with every candidate was quadratic in an article's names); a form
+        seen before is looked up at once."""
+        seen = known.get(name)
+        if seen is not None:
+            return seen
+        k = next((k for k in _unique(heapq.merge(*(filed.get(key, ()) for key in org_lookups(name))))
+                  if any(same_org(name, f) for f in cands[k].forms)), None)
+        if k is None:
+            k = len(cands)
+            cands.append(Candidate(name))
+        for key in org_keys(name):
+            ks = filed.setdefault(key, [])
+            if not ks or ks[-1] < k:
+                ks.append(k)
+            elif ks[bisect.bisect_left(ks, k)] != k:
+                bisect.insort(ks, k)
+        known[name] = cands[k]
+        return cands[k]
 
     inside = capitalised_inside(texts)
     for k, sentence in enumerate(texts):

@@ -44,3 +44,35 @@ def same_org(a: str, b: str) -> bool:
     if ns and nl.split()[0] == ns:
         return True
     return short.isupper() and len(short) >= 2 and _acronym(long_) == short
+
+
+def org_keys(form: str) -> set[tuple[str, str]]:
+    """The keys a known name ``form`` is filed under: ``same_org(name, form)`` implies that one
+    of ``org_lookups(name)`` is among them (tested), so a name is compared only with the names
+    filed under its lookups, not with every name of an article."""
+    n = norm_name(form)
+    keys = {("n", n)}
+    if n:
+        keys.add(("first", n.split()[0]))
+    acronym = _acronym(form)
+    if len(acronym) >= 2:
+        keys.add(("acronym", acronym))
+    if form.isupper() and len(form) >= 2:
+        keys.add(("upper", form))
+    return keys
+
+
+def org_lookups(name: str) -> set[tuple[str, str]]:
+    """The keys under which the names ``same_org`` may find ``name`` the same as are filed
+    (``org_keys``): the same normalized name; a one-word name that is another's first word,
+    either way; an acronym, either way."""
+    n = norm_name(name)
+    keys = {("n", n), ("first", n)}
+    if n:
+        keys.add(("n", n.split()[0]))
+    if name.isupper() and len(name) >= 2:
+        keys.add(("acronym", name))
+    acronym = _acronym(name)
+    if len(acronym) >= 2:
+        keys.add(("upper", acronym))
+    return keys

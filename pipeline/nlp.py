@@ -3,7 +3,7 @@
 No trained Dutch model is available offline, so everything here is rules:
 
 1. the tokenizer, taught to split ``71%`` and ``2020."De`` so numerals align
-   with token boundaries;
+   with token boundaries (its suffix search linear in a word's length: ``_tail_search``);
 2. ``cx_sentences``: sentence starts at line breaks and after . ! ? before a
    capital, a digit or a quote (spaCy's sentencizer would join a heading line
    with the paragraph below it);
@@ -12,7 +12,10 @@ No trained Dutch model is available offline, so everything here is rules:
    ``NORM`` = ``num_<form>``, which the rule patterns match on); numerals
    that are not quantities (years, dates, list numbers, numbers in names,
    phone numbers) keep ``_.num = None`` and say why in ``_.numform``;
-4. ``cx_kind_rules``: the kind rules of ``rules/<kind>.yaml`` as token
+4. ``cx_long_sentences``: a sentence longer than ``MAX_SENTENCE_TOKENS`` (a table
+   without full stops) is cut at clause or list boundaries, so every later stage's
+   work per figure is bounded and extraction is linear in the text;
+5. ``cx_kind_rules``: the kind rules of ``rules/<kind>.yaml`` as token
    patterns writing every candidate (with its rule id) to
    ``doc.spans["candidates"]``, exactly as spaCy's SpanRuler would, but only
    where a match can be (see ``KindRules``); overlaps are resolved later, in
@@ -167,6 +170,66 @@ def cx_numerals(doc: Doc) -> Doc:
     return doc
 
 
+# A sentence is never longer than this many tokens: a longer one (a PDF table without full
+# stops, a list run together) is cut into pieces at clause or list boundaries, and every later
+# stage sees the pieces as its sentences. Each figure's context (clause, sentence, the text a
+# rule's `requires` searches, the record's `sentence`) is then bounded, so extraction costs
+# time and memory linear in the text: uncut, a 324 KB one-sentence table of 12,000 figures ran
+# for minutes and took 8 GB (every record carried the whole 'sentence'). Measured: the longest
+# sentence of the seed and development articles is 73 tokens, so they are never cut.
+MAX_SENTENCE_TOKENS = 150
+MIN_PIECE_TOKENS = 20  # a cut leaves at least this many tokens before it
+_STRONG_BREAKS = frozenset({";", "|", "•", "·", "▪"})  # a list's or a table's cells
+_WEAK_BREAKS = frozenset({",", ":", "–", "—", "-"})  # a clause's
+
+
+@Language.component("cx_long_sentences")
+def cx_long_sentences(doc: Doc) -> Doc:
+    """Cut every sentence longer than ``MAX_SENTENCE_TOKENS`` into pieces no longer than that.
+
+    A piece ends after the last list or table break (``;``, ``|``, a bullet) in its window,
+    else after the last clause break (``,``, ``:``, a dash), else before a word that neither
+    follows nor is a numeral (a figure and its marker stay together). Runs after
+    ``cx_numerals``, so a numeral is one token and never cut.
+    """
+    starts = doc.to_array(SENT_START).astype("int64")
+    n = len(starts)
+    if n <= MAX_SENTENCE_TOKENS:
+        return doc
+    bounds = numpy.flatnonzero(starts == 1).tolist() + [n]
+    if not any(b - a > MAX_SENTENCE_TOKENS for a, b in zip(bounds, bounds[1:])):
+        return doc
+    texts = token_texts(doc)
+    numeral = bytearray(n)
+    for i in numeral_tokens(doc):
+        numeral[i] = 1
+    is_space = doc.to_array(IS_SPACE).tolist()
+    for a, b in zip(bounds, bounds[1:]):
+        pos = a
+        while b - pos > MAX_SENTENCE_TOKENS:
+            cut = _cut_point(texts, numeral, is_space, pos + MIN_PIECE_TOKENS, pos + MAX_SENTENCE_TOKENS)
+            starts[cut] = 1
+            pos = cut
+    doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))
+    return doc
+
+
+def _cut_point(texts: list[str], numeral: bytearray, is_space: list[bool], low: int, high: int) -> int:
+    """Where a piece of an overlong sentence ends: the index of the next piece's first token,
+    in (low, high] (see ``cx_long_sentences``), never a space."""
+    for breaks in (_STRONG_BREAKS, _WEAK_BREAKS):
+        for c in range(high, low, -1):
+            if texts[c - 1] in breaks and not is_space[c]:
+                return c
+    for c in range(high, low, -1):
+        if not numeral[c - 1] and not numeral[c] and not is_space[c] and texts[c][:1].isalpha():
+            return c
+    c = high
+    while is_space[c] and c > low + 1:
+        c -= 1
+    return c
+
+
 _NUMERALS_KEY = "cx_numerals"
 _UNMERGED_KEY = "cx_unmerged_texts"  # the tokens' texts before cx_numerals merges numerals
 _TEXTS_KEY = "cx_token_texts"
@@ -284,7 +347,38 @@ def paragraph_numbers(doc: Doc) -> list[int]:
     return numbers
 
 
-def _tokenizer_rules(nlp: Language) -> None:
+SUFFIX_WINDOW = 64  # characters: every suffix rule matches far fewer (a unit, a quote, '...')
+
+
+def _tail_search(pattern: re.Pattern):
+    """``pattern.search`` for the tokenizer's suffixes (anchored at the end), looking at the
+    last ``SUFFIX_WINDOW`` characters of a long string first: the same match.
+
+    Why: spaCy's tokenizer strips a word's affixes one at a time and searches the suffix
+    rules over the whole remaining word each time, which is quadratic in a word's length:
+    measured, 5,000 closing brackets in a row took 11 s, 10,000 took 59 s (text without
+    spaces from a PDF, deep nesting). The search starts ``SUFFIX_WINDOW`` characters before
+    the end (lookbehinds still see the characters before that); only a match that may reach
+    further back (it starts near that point, as a run of dots does) is searched for again
+    over the whole word. Tested equal to the plain search on long runs of punctuation.
+    """
+    search = pattern.search
+    far = SUFFIX_WINDOW - 8
+
+    def tail_search(string: str):
+        n = len(string)
+        if n > 2 * SUFFIX_WINDOW:
+            found = search(string, n - SUFFIX_WINDOW)
+            if found is None or found.start() > n - far:
+                return found
+        return search(string)
+
+    return tail_search
+
+
+def _tokenizer_rules(nlp: Language, tail_search: bool = True) -> None:
+    """Our splits (``71%``, ``2020."De``); ``tail_search=False``: the suffixes searched the
+    plain way (the reference the tests hold ``_tail_search`` to)."""
     suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[0-9])%", r"(?<=[0-9])‰", r"(?<=[0-9])x", r"(?<=[0-9]),[-=–]{1,2}"]
     infixes = list(nlp.Defaults.infixes) + [
         r"(?<=[.!?])[\"“”‘’'](?=[A-Z“\"])",  # omzet."De -> omzet . " De
@@ -293,7 +387,8 @@ def _tokenizer_rules(nlp: Language) -> None:
         r"(?<=[)\]\"”’])\.(?=[A-Z])",  # (53 procent).Bijna
         r"[)\]](?=\.[A-Z])",
     ]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    suffix_re = compile_suffix_regex(suffixes)
+    nlp.tokenizer.suffix_search = _tail_search(suffix_re) if tail_search else suffix_re.search
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
@@ -642,10 +737,15 @@ class _KeepingText:
 def get_nlp() -> Language:
     """The pipeline, built once per process."""
     nlp = spacy.blank("nl")
+    # spaCy refuses texts over 1,000,000 characters (E088) for the memory its parser and NER
+    # need; this pipeline has neither and is linear in the text (1.1 MB: 9 s, 270 MB). The
+    # limit on an article's length is the flow's (``max_chars``, ``too_long``), not spaCy's.
+    nlp.max_length = 10**9
     _tokenizer_rules(nlp)
     nlp.tokenizer = _KeepingText(nlp.tokenizer)
     nlp.add_pipe("cx_sentences")
     nlp.add_pipe("cx_numerals")
+    nlp.add_pipe("cx_long_sentences")
     nlp.add_pipe("cx_kind_rules")
     return nlp
 

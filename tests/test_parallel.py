@@ -146,21 +146,22 @@ def test_early_work_is_taken_not_done_again(tmp_path):
     from flows.extract_flow import extract_batch
     from flows.io import cache_path, list_corpus, load_cache
     from flows.plan import work_version
+    from flows.timelimit import Limits
 
     corpus, out = tmp_path / "corpus", tmp_path / "out"
     shutil.copytree(CORPUS, corpus)
     entries = list_corpus(corpus)
     version = work_version()
-    early.start(corpus, out, [entries], 2, 10**6, version, 30.0)
+    early.start(corpus, out, [entries], 2, 10**6, version, Limits(parse_seconds=30.0))
     staging = out / ".cxmetrics" / f"early-{__import__('os').getpid()}"
     # one article changes after the early start saw it: the flow's listing differs
     changed = corpus / entries[0].path
     changed.write_text(changed.read_text(encoding="utf-8") + "\nNog 12 procent erbij.\n", encoding="utf-8")
     now = list_corpus(corpus)
-    claimed = early.claim(corpus, out, now, 10**6, version, 30.0)
+    claimed = early.claim(corpus, out, now, 10**6, version, Limits(parse_seconds=30.0))
     assert sorted(claimed) == sorted(e.path for e in entries[1:])
-    assert early.claim(corpus, out, now, 10**6, "another-version", 30.0) == {}
-    summaries = extract_batch.fn(str(corpus), str(out), now, 10**6, version, 30.0, 2)
+    assert early.claim(corpus, out, now, 10**6, "another-version", Limits(parse_seconds=30.0)) == {}
+    summaries = extract_batch.fn(str(corpus), str(out), now, 10**6, version, Limits(parse_seconds=30.0), 2)
     assert [s["path"] for s in summaries] == [e.path for e in now]
     fresh = load_cache(cache_path(out, now[0].path))
     assert fresh["size"] == now[0].size and "Nog 12 procent erbij" in fresh["text"]
