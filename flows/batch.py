@@ -12,7 +12,7 @@ from pathlib import Path
 from flows import guard
 from flows.io import Entry, OutputError, WriteError, atomic_write_json, cache_path, load_cache, output_error, read_entry, text_relpath
 from flows.testhooks import pause_at
-from flows.timelimit import Limits, limit_code, read_and_extract
+from flows.timelimit import Limits, is_limit_reason, read_and_extract
 from pipeline.article import ArticleError, article_id_for, sha256_bytes
 from pipeline.formats import format_of
 from schemas.records import ArticleRecord, Rejection
@@ -104,7 +104,7 @@ def extract_entries(corpus: str, out: str, max_bytes: int, version: str, limits:
             result = process_entry(corpus_p, entry, max_bytes, limits)
         result.update({"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns, "extractor_version": version})
         art = result["article"]
-        limited = limit_code(art.get("error"))
+        limited = is_limit_reason(art.get("error"))
         result.pop("limited", None)
         if limited:
             result["limited"] = limits.key()

@@ -81,7 +81,8 @@ class Limits:
 LIMIT_CODES = ("too_long", "too_slow", "too_big")
 
 
-def limit_code(reason: str | None) -> bool:
+def is_limit_reason(reason: str | None) -> bool:
+    """Whether an article was quarantined for a limit (its reason starts with one of ``LIMIT_CODES``)."""
     return bool(reason) and reason.split(":", 1)[0] in LIMIT_CODES
 
 
@@ -296,8 +297,11 @@ def _limit_reason(code: str, phase: str, fmt: str, limits: Limits) -> ArticleErr
 def read_and_extract(path: str, data: bytes, limits: Limits = Limits()):
     """``(article, mentions, rejections, studies)`` of a corpus file's bytes (a
     ``pipeline.article.Article`` and the lists of ``pipeline.extract.Extraction``: plain data,
-    so this process needs no spaCy), read and extracted in the child under ``limits``; raises ArticleError with the quarantine reason (the readers' codes,
-    ``too_long``, ``too_slow``, ``too_big``, ``extraction_failed``)."""
+    so this process needs no spaCy), read and extracted in the child under ``limits``.
+
+    Raises ArticleError with the quarantine reason: the readers' codes, ``too_long``,
+    ``too_slow``, ``too_big``, ``extraction_failed``; ``guard.Stopped`` when the command stops.
+    """
     from pipeline.formats import format_of
 
     if IN_THIS_PROCESS:
