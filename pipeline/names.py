@@ -41,7 +41,7 @@ def same_org(a: str, b: str) -> bool:
         return True
     short, long_ = sorted((a, b), key=len)
     ns, nl = norm_name(short), norm_name(long_)
-    if ns and nl.split()[0] == ns:
+    if ns and nl and nl.split()[0] == ns:  # (a name of signs only normalizes to nothing)
         return True
     return short.isupper() and len(short) >= 2 and _acronym(long_) == short
 
